@@ -146,7 +146,7 @@ func DiffTable(ref Ref, old, new *Table) AssetDiff {
 }
 
 func diffColumns(old, new []Column) []Change {
-	var ch []Change
+	ch := diffOrder(old, new)
 	prev := map[string]Column{}
 	for _, c := range old {
 		prev[c.Name] = c
@@ -190,13 +190,44 @@ func diffColumn(o, n Column) []Change {
 	if o.Generated != n.Generated || o.GeneratedKind != n.GeneratedKind {
 		add(ColumnGenerated, "%q → %q", o.Generated, n.Generated)
 	}
-	if o.Position != n.Position {
-		add(ColumnPosition, "%d → %d", o.Position, n.Position)
-	}
-	if len(ch) == 0 && string(mustJSON(o)) != string(mustJSON(n)) {
+	if len(ch) == 0 && !sameIgnoringPosition(o, n) {
 		add(ColumnOther, "identity, auto-increment, charset or collation changed")
 	}
 	return ch
+}
+
+// diffOrder reports columns whose place among the columns both versions share moved. Positions
+// that shift only because a column was added or dropped are not a change of their own.
+func diffOrder(old, new []Column) []Change {
+	inNew := map[string]bool{}
+	for _, c := range new {
+		inNew[c.Name] = true
+	}
+	inOld := map[string]bool{}
+	var before []string
+	for _, c := range old {
+		inOld[c.Name] = true
+		if inNew[c.Name] {
+			before = append(before, c.Name)
+		}
+	}
+	var ch []Change
+	i := 0
+	for _, c := range new {
+		if !inOld[c.Name] {
+			continue
+		}
+		if before[i] != c.Name {
+			ch = append(ch, Change{Kind: ColumnPosition, Object: c.Name, Detail: "moved"})
+		}
+		i++
+	}
+	return ch
+}
+
+func sameIgnoringPosition(o, n Column) bool {
+	o.Position, n.Position = 0, 0
+	return string(mustJSON(o)) == string(mustJSON(n))
 }
 
 func diffNamed[T any](old, new []T, name func(T) string, describe func(T) string, added, dropped, changed ChangeKind) []Change {
