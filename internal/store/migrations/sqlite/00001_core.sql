@@ -10,7 +10,8 @@ CREATE TABLE access_keys (
     created_at    BIGINT NOT NULL
 );
 
--- Secrets Manager secrets, one row per secret, and their versions.
+-- Secrets Manager secrets, one row per secret with its data key (sealed by the master key), and
+-- their versions (values sealed by the secret's data key).
 CREATE TABLE secrets (
     id            TEXT PRIMARY KEY,
     account_id    TEXT NOT NULL,
@@ -18,6 +19,7 @@ CREATE TABLE secrets (
     arn           TEXT NOT NULL UNIQUE,
     description   TEXT NOT NULL DEFAULT '',
     kms_key_id    TEXT NOT NULL DEFAULT '',
+    data_key      TEXT NOT NULL,
     tags          TEXT NOT NULL DEFAULT '[]',
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL,
@@ -48,6 +50,11 @@ CREATE TABLE resources (
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL,
     PRIMARY KEY (account_id, service, type, id)
+);
+-- Settings shared by every process on one store, e.g. the master key check value.
+CREATE TABLE settings (
+    name   TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
 );
 CREATE INDEX resources_by_name ON resources (account_id, service, type, name);
 CREATE INDEX resources_by_parent ON resources (account_id, service, type, parent_id);
@@ -145,6 +152,7 @@ DROP TABLE activities;
 DROP TABLE asset_revisions;
 DROP TABLE assets;
 DROP TABLE runs;
+DROP TABLE settings;
 DROP TABLE resources;
 DROP TABLE secret_versions;
 DROP TABLE secrets;

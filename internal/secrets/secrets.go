@@ -1,0 +1,661 @@
+// Package secrets keeps the credentials Surveyor uses to reach data sources, as Secrets Manager
+// secrets: records with versions and staging labels, values encrypted at rest with AES-256-GCM
+// under one data key per secret, itself sealed by the master key (see Sealer).
+//
+// Values leave this package only through GetValue and Current; nothing else returns, logs or
+// formats them into an error.
+package secrets
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/surveyorhq/surveyor/internal/store"
+)
+
+// Errors the service returns; the Secrets Manager façade maps them onto AWS error codes.
+var (
+	ErrNotFound     = errors.New("secrets: not found")
+	ErrExists       = errors.New("secrets: already exists")
+	ErrInvalid      = errors.New("secrets: invalid parameter")
+	ErrInvalidState = errors.New("secrets: invalid request")
+)
+
+// Staging labels.
+const (
+	StageCurrent  = "AWSCURRENT"
+	StagePrevious = "AWSPREVIOUS"
+)
+
+// Tag is a key/value pair on a secret.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// Secret is a secret's record, without its value.
+type Secret struct {
+	ID          string
+	AccountID   string
+	Name        string
+	ARN         string
+	Description string
+	KmsKeyID    string
+	Tags        []Tag
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	AccessedAt  *time.Time
+	DeletedAt   *time.Time
+	DeleteAfter *time.Time
+	Versions    []Version
+}
+
+// Version is one version of a secret's value and its staging labels.
+type Version struct {
+	ID        string
+	Stages    []string
+	CreatedAt time.Time
+}
+
+// Value is a secret's value: a string or bytes.
+type Value struct {
+	String *string `json:"s,omitempty"`
+	Binary []byte  `json:"b,omitempty"`
+}
+
+// Service stores secrets for many accounts; every call names the account, which sees only its own.
+type Service struct {
+	DB     *store.DB
+	Master *Sealer
+	Region string
+	Now    func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// CreateInput is what a new secret starts with.
+type CreateInput struct {
+	Name, Description, KmsKeyID string
+	Tags                        []Tag
+	Value                       *Value
+	// VersionID is the client request token; it becomes the first version's id.
+	VersionID string
+}
+
+// Create stores a new secret and, when a value is given, its first version staged AWSCURRENT.
+// Creating the same name again with the same token and value returns the existing secret.
+func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*Secret, string, error) {
+	now := s.now()
+	var out *Secret
+	versionID := ""
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		existing, err := s.find(ctx, tx, account, in.Name, true)
+		if err == nil {
+			if existing.DeletedAt != nil {
+				return fmt.Errorf("%w: You can't create this secret because a secret with this name is already scheduled for deletion.", ErrInvalidState)
+			}
+			if in.VersionID != "" && in.Value != nil && s.sameVersion(ctx, tx, existing, in.VersionID, *in.Value) {
+				out, versionID = existing, in.VersionID
+				return nil
+			}
+			return fmt.Errorf("%w: The operation failed because the secret %s already exists.", ErrExists, in.Name)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		dataKey := NewDataKey()
+		sec := &Secret{ID: randomID(16), AccountID: account, Name: in.Name, Description: in.Description,
+			KmsKeyID: in.KmsKeyID, Tags: in.Tags, CreatedAt: now, UpdatedAt: now}
+		sec.ARN = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.Region, account, in.Name, randomSuffix())
+		tags, _ := json.Marshal(nonNil(in.Tags))
+		if _, err := tx.Exec(ctx, `INSERT INTO secrets (id, account_id, name, arn, description, kms_key_id, data_key, tags, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sec.ID, account, sec.Name, sec.ARN, sec.Description, sec.KmsKeyID,
+			s.Master.Seal(dataKey, []byte("secret:"+sec.ID)), string(tags), ms(now), ms(now)); err != nil {
+			if store.IsUniqueViolation(err) {
+				return fmt.Errorf("%w: The operation failed because the secret %s already exists.", ErrExists, in.Name)
+			}
+			return fmt.Errorf("insert secret: %w", err)
+		}
+		if in.Value != nil {
+			versionID = in.VersionID
+			if versionID == "" {
+				versionID = newVersionID()
+			}
+			if err := s.addVersion(ctx, tx, sec, dataKey, versionID, *in.Value, []string{StageCurrent}, now); err != nil {
+				return err
+			}
+		}
+		out = sec
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, versionID, nil
+}
+
+// GetValue returns the value of a version, chosen by id or by staging label (AWSCURRENT by
+// default), and records the access. A secret scheduled for deletion cannot be read.
+func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, stage string) (*Secret, Version, Value, error) {
+	var (
+		sec *Secret
+		ver Version
+		val Value
+	)
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		sec, err = s.find(ctx, tx, account, secretID, true)
+		if err != nil {
+			return err
+		}
+		if sec.DeletedAt != nil {
+			return fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
+		}
+		if versionID == "" && stage == "" {
+			stage = StageCurrent
+		}
+		var found *Version
+		for i, v := range sec.Versions {
+			if (versionID == "" || v.ID == versionID) && (stage == "" || slices.Contains(v.Stages, stage)) {
+				found = &sec.Versions[i]
+				break
+			}
+		}
+		if found == nil {
+			return fmt.Errorf("%w: Secrets Manager can't find the specified secret value for %s.", ErrNotFound, describeSelector(versionID, stage))
+		}
+		ver = *found
+		val, err = s.openVersion(ctx, tx, sec, ver.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		sec.AccessedAt = &now
+		_, err = tx.Exec(ctx, "UPDATE secrets SET accessed_at = ? WHERE id = ?", ms(now), sec.ID)
+		return err
+	})
+	return sec, ver, val, err
+}
+
+// Current returns the AWSCURRENT value of a secret, for connectors that need credentials.
+func (s *Service) Current(ctx context.Context, account, secretID string) (Value, error) {
+	_, _, v, err := s.GetValue(ctx, account, secretID, "", StageCurrent)
+	return v, err
+}
+
+// Describe returns a secret's record, including one scheduled for deletion.
+func (s *Service) Describe(ctx context.Context, account, secretID string) (*Secret, error) {
+	var sec *Secret
+	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		sec, err = s.find(ctx, tx, account, secretID, true)
+		return err
+	})
+	return sec, err
+}
+
+// ListInput selects secrets: names starting with NamePrefix, and those scheduled for deletion
+// only when IncludeDeleted. After is the name to continue after.
+type ListInput struct {
+	NamePrefix     string
+	IncludeDeleted bool
+	After          string
+	Limit          int
+}
+
+// List returns secrets ordered by name, and whether more follow.
+func (s *Service) List(ctx context.Context, account string, in ListInput) ([]*Secret, bool, error) {
+	if in.Limit <= 0 {
+		in.Limit = 100
+	}
+	var out []*Secret
+	more := false
+	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		q := "SELECT id FROM secrets WHERE account_id = ? AND name > ?"
+		args := []any{account, in.After}
+		if !in.IncludeDeleted {
+			q += " AND deleted_at IS NULL"
+		}
+		if in.NamePrefix != "" {
+			q += " AND substr(name, 1, ?) = ?"
+			args = append(args, len(in.NamePrefix), in.NamePrefix)
+		}
+		q += " ORDER BY name LIMIT ?"
+		args = append(args, in.Limit+1)
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("list secrets: %w", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) > in.Limit {
+			ids, more = ids[:in.Limit], true
+		}
+		for _, id := range ids {
+			sec, err := s.load(ctx, tx, "id = ?", id)
+			if err != nil {
+				return err
+			}
+			out = append(out, sec)
+		}
+		return nil
+	})
+	return out, more, err
+}
+
+// PutValue stores a new version. It becomes AWSCURRENT unless stages say otherwise; the version
+// that was current becomes AWSPREVIOUS. Repeating a version id with the same value is a no-op;
+// with another value it fails with ErrExists.
+func (s *Service) PutValue(ctx context.Context, account, secretID, versionID string, val Value, stages []string) (*Secret, Version, error) {
+	if versionID == "" {
+		versionID = newVersionID()
+	}
+	if len(stages) == 0 {
+		stages = []string{StageCurrent}
+	}
+	var (
+		sec *Secret
+		ver Version
+	)
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		sec, err = s.find(ctx, tx, account, secretID, true)
+		if err != nil {
+			return err
+		}
+		if sec.DeletedAt != nil {
+			return fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
+		}
+		for _, v := range sec.Versions {
+			if v.ID == versionID {
+				if s.sameVersion(ctx, tx, sec, versionID, val) {
+					ver = v
+					return nil
+				}
+				return fmt.Errorf("%w: You can't modify an existing version, you can only create a new version.", ErrExists)
+			}
+		}
+		dataKey, err := s.dataKey(ctx, tx, sec)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := s.addVersion(ctx, tx, sec, dataKey, versionID, val, stages, now); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "UPDATE secrets SET updated_at = ? WHERE id = ?", ms(now), sec.ID)
+		if err != nil {
+			return err
+		}
+		sec, err = s.load(ctx, tx, "id = ?", sec.ID)
+		if err != nil {
+			return err
+		}
+		for _, v := range sec.Versions {
+			if v.ID == versionID {
+				ver = v
+			}
+		}
+		return nil
+	})
+	return sec, ver, err
+}
+
+// UpdateInput changes a secret's description or KMS key, and optionally adds a new current value.
+type UpdateInput struct {
+	Description *string
+	KmsKeyID    *string
+	Value       *Value
+	VersionID   string
+}
+
+// Update changes a secret; a new value becomes a new AWSCURRENT version.
+func (s *Service) Update(ctx context.Context, account, secretID string, in UpdateInput) (*Secret, string, error) {
+	var sec *Secret
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		sec, err = s.find(ctx, tx, account, secretID, true)
+		if err != nil {
+			return err
+		}
+		if sec.DeletedAt != nil {
+			return fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
+		}
+		if in.Description != nil {
+			sec.Description = *in.Description
+		}
+		if in.KmsKeyID != nil {
+			sec.KmsKeyID = *in.KmsKeyID
+		}
+		_, err = tx.Exec(ctx, "UPDATE secrets SET description = ?, kms_key_id = ?, updated_at = ? WHERE id = ?",
+			sec.Description, sec.KmsKeyID, ms(s.now()), sec.ID)
+		return err
+	})
+	if err != nil || in.Value == nil {
+		return sec, "", err
+	}
+	sec, ver, err := s.PutValue(ctx, account, sec.ARN, in.VersionID, *in.Value, nil)
+	return sec, ver.ID, err
+}
+
+// Delete schedules a secret for deletion after window days (7..30, default 30), or removes it at
+// once when force is set.
+func (s *Service) Delete(ctx context.Context, account, secretID string, window int, force bool) (*Secret, time.Time, error) {
+	if force && window != 0 {
+		return nil, time.Time{}, fmt.Errorf("%w: You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.", ErrInvalid)
+	}
+	if window == 0 {
+		window = 30
+	}
+	if !force && (window < 7 || window > 30) {
+		return nil, time.Time{}, fmt.Errorf("%w: The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).", ErrInvalid)
+	}
+	var (
+		sec  *Secret
+		when time.Time
+	)
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		sec, err = s.find(ctx, tx, account, secretID, true)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if force {
+			when = now
+			_, err = tx.Exec(ctx, "DELETE FROM secrets WHERE id = ?", sec.ID)
+			return err
+		}
+		if sec.DeletedAt != nil && sec.DeleteAfter != nil {
+			when = *sec.DeleteAfter // already scheduled: AWS keeps the first date
+			return nil
+		}
+		when = now.Add(time.Duration(window) * 24 * time.Hour)
+		sec.DeletedAt, sec.DeleteAfter = &now, &when
+		_, err = tx.Exec(ctx, "UPDATE secrets SET deleted_at = ?, delete_after = ?, updated_at = ? WHERE id = ?",
+			ms(now), ms(when), ms(now), sec.ID)
+		return err
+	})
+	return sec, when, err
+}
+
+// Restore cancels a scheduled deletion.
+func (s *Service) Restore(ctx context.Context, account, secretID string) (*Secret, error) {
+	var sec *Secret
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		sec, err = s.find(ctx, tx, account, secretID, true)
+		if err != nil {
+			return err
+		}
+		sec.DeletedAt, sec.DeleteAfter = nil, nil
+		_, err = tx.Exec(ctx, "UPDATE secrets SET deleted_at = NULL, delete_after = NULL, updated_at = ? WHERE id = ?", ms(s.now()), sec.ID)
+		return err
+	})
+	return sec, err
+}
+
+// Tag adds or replaces tags; Untag removes tags by key.
+func (s *Service) Tag(ctx context.Context, account, secretID string, tags []Tag) error {
+	return s.retag(ctx, account, secretID, func(cur []Tag) []Tag {
+		for _, t := range tags {
+			i := slices.IndexFunc(cur, func(c Tag) bool { return c.Key == t.Key })
+			if i >= 0 {
+				cur[i] = t
+			} else {
+				cur = append(cur, t)
+			}
+		}
+		return cur
+	})
+}
+
+// Untag removes the tags with the given keys.
+func (s *Service) Untag(ctx context.Context, account, secretID string, keys []string) error {
+	return s.retag(ctx, account, secretID, func(cur []Tag) []Tag {
+		return slices.DeleteFunc(cur, func(t Tag) bool { return slices.Contains(keys, t.Key) })
+	})
+}
+
+func (s *Service) retag(ctx context.Context, account, secretID string, change func([]Tag) []Tag) error {
+	return s.DB.Tx(ctx, func(tx *store.Tx) error {
+		sec, err := s.find(ctx, tx, account, secretID, true)
+		if err != nil {
+			return err
+		}
+		b, _ := json.Marshal(nonNil(change(sec.Tags)))
+		_, err = tx.Exec(ctx, "UPDATE secrets SET tags = ?, updated_at = ? WHERE id = ?", string(b), ms(s.now()), sec.ID)
+		return err
+	})
+}
+
+// Purge removes secrets whose recovery window has passed and returns how many.
+func (s *Service) Purge(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.Exec(ctx, "DELETE FROM secrets WHERE delete_after IS NOT NULL AND delete_after <= ?", ms(s.now()))
+		return err
+	})
+	return n, err
+}
+
+// find resolves a secret by name, full ARN, or ARN without its random suffix, within account.
+// A secret past its recovery window is treated as gone.
+func (s *Service) find(ctx context.Context, tx *store.Tx, account, id string, withVersions bool) (*Secret, error) {
+	var (
+		sec *Secret
+		err error
+	)
+	switch {
+	case strings.HasPrefix(id, "arn:"):
+		sec, err = s.load(ctx, tx, "account_id = ? AND arn = ?", account, id)
+		if errors.Is(err, ErrNotFound) {
+			// A partial ARN names the secret without the six random characters.
+			sec, err = s.load(ctx, tx, "account_id = ? AND substr(arn, 1, ?) = ? AND length(arn) = ?", account, len(id), id, len(id)+7)
+		}
+	default:
+		sec, err = s.load(ctx, tx, "account_id = ? AND name = ?", account, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sec.DeleteAfter != nil && !s.now().Before(*sec.DeleteAfter) {
+		return nil, fmt.Errorf("%w: Secrets Manager can't find the specified secret.", ErrNotFound)
+	}
+	return sec, nil
+}
+
+func (s *Service) load(ctx context.Context, tx *store.Tx, where string, args ...any) (*Secret, error) {
+	var (
+		sec                          Secret
+		tags                         string
+		created, updated             int64
+		accessed, deleted, deleteAft sql.NullInt64
+	)
+	err := tx.QueryRow(ctx, `SELECT id, account_id, name, arn, description, kms_key_id, tags, created_at, updated_at,
+		accessed_at, deleted_at, delete_after FROM secrets WHERE `+where, args...).Scan(&sec.ID, &sec.AccountID, &sec.Name,
+		&sec.ARN, &sec.Description, &sec.KmsKeyID, &tags, &created, &updated, &accessed, &deleted, &deleteAft)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: Secrets Manager can't find the specified secret.", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	_ = json.Unmarshal([]byte(tags), &sec.Tags)
+	sec.CreatedAt, sec.UpdatedAt = fromMS(created), fromMS(updated)
+	sec.AccessedAt, sec.DeletedAt, sec.DeleteAfter = nullTime(accessed), nullTime(deleted), nullTime(deleteAft)
+	rows, err := tx.Query(ctx, "SELECT version_id, stages, created_at FROM secret_versions WHERE secret_id = ? ORDER BY created_at DESC, version_id", sec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			v      Version
+			stages string
+			at     int64
+		)
+		if err := rows.Scan(&v.ID, &stages, &at); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(stages), &v.Stages)
+		v.CreatedAt = fromMS(at)
+		sec.Versions = append(sec.Versions, v)
+	}
+	return &sec, rows.Err()
+}
+
+func (s *Service) dataKey(ctx context.Context, tx *store.Tx, sec *Secret) ([]byte, error) {
+	var sealed string
+	if err := tx.QueryRow(ctx, "SELECT data_key FROM secrets WHERE id = ?", sec.ID).Scan(&sealed); err != nil {
+		return nil, fmt.Errorf("read data key: %w", err)
+	}
+	k, err := s.Master.Open(sealed, []byte("secret:"+sec.ID))
+	if err != nil {
+		return nil, fmt.Errorf("open data key of %s: %w", sec.Name, err)
+	}
+	return k, nil
+}
+
+func (s *Service) addVersion(ctx context.Context, tx *store.Tx, sec *Secret, dataKey []byte, versionID string, val Value, stages []string, now time.Time) error {
+	// Labels move: a label given to the new version is taken from whichever version had it, and
+	// the version losing AWSCURRENT becomes AWSPREVIOUS.
+	for _, v := range sec.Versions {
+		kept := slices.DeleteFunc(slices.Clone(v.Stages), func(st string) bool {
+			return slices.Contains(stages, st) || (st == StagePrevious && slices.Contains(stages, StageCurrent))
+		})
+		if slices.Contains(v.Stages, StageCurrent) && slices.Contains(stages, StageCurrent) {
+			kept = append(kept, StagePrevious)
+		}
+		if !slices.Equal(kept, v.Stages) {
+			b, _ := json.Marshal(nonNil(kept))
+			if _, err := tx.Exec(ctx, "UPDATE secret_versions SET stages = ? WHERE secret_id = ? AND version_id = ?", string(b), sec.ID, v.ID); err != nil {
+				return fmt.Errorf("move staging labels: %w", err)
+			}
+		}
+	}
+	plain, _ := json.Marshal(val)
+	sealer, err := NewSealer(dataKey)
+	if err != nil {
+		return err
+	}
+	st, _ := json.Marshal(stages)
+	_, err = tx.Exec(ctx, "INSERT INTO secret_versions (secret_id, version_id, stages, sealed, created_at) VALUES (?, ?, ?, ?, ?)",
+		sec.ID, versionID, string(st), sealer.Seal(plain, []byte(sec.ID+"/"+versionID)), ms(now))
+	if err != nil {
+		return fmt.Errorf("insert version: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) openVersion(ctx context.Context, tx *store.Tx, sec *Secret, versionID string) (Value, error) {
+	dataKey, err := s.dataKey(ctx, tx, sec)
+	if err != nil {
+		return Value{}, err
+	}
+	var sealed string
+	if err := tx.QueryRow(ctx, "SELECT sealed FROM secret_versions WHERE secret_id = ? AND version_id = ?", sec.ID, versionID).Scan(&sealed); err != nil {
+		return Value{}, fmt.Errorf("read version: %w", err)
+	}
+	sealer, err := NewSealer(dataKey)
+	if err != nil {
+		return Value{}, err
+	}
+	plain, err := sealer.Open(sealed, []byte(sec.ID+"/"+versionID))
+	if err != nil {
+		return Value{}, fmt.Errorf("open value of %s: %w", sec.Name, err)
+	}
+	var v Value
+	if err := json.Unmarshal(plain, &v); err != nil {
+		return Value{}, fmt.Errorf("decode value of %s: %w", sec.Name, ErrDecrypt)
+	}
+	return v, nil
+}
+
+func (s *Service) sameVersion(ctx context.Context, tx *store.Tx, sec *Secret, versionID string, val Value) bool {
+	got, err := s.openVersion(ctx, tx, sec, versionID)
+	if err != nil {
+		return false
+	}
+	a, _ := json.Marshal(got)
+	b, _ := json.Marshal(val)
+	return string(a) == string(b)
+}
+
+func describeSelector(versionID, stage string) string {
+	switch {
+	case versionID != "" && stage != "":
+		return fmt.Sprintf("VersionId: %s and staging label: %s", versionID, stage)
+	case versionID != "":
+		return "VersionId: " + versionID
+	}
+	return "staging label: " + stage
+}
+
+func ms(t time.Time) int64     { return t.UnixMilli() }
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// randomSuffix is the six characters AWS appends to a secret's ARN.
+func randomSuffix() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// newVersionID is a UUIDv4, the form SDKs use for ClientRequestToken.
+func newVersionID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
