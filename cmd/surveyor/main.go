@@ -1,6 +1,9 @@
 // Command surveyor discovers what is inside data sources and keeps a catalog of it.
 //
 //	surveyor scan URI     read one source's schema and print it
+//	surveyor serve        serve the AWS APIs and run discovery in the background
+//	surveyor env          print the export lines for the AWS CLI and SDKs
+//	surveyor keys create  make a key pair for an account
 //	surveyor version      print the version
 //
 // Errors are printed as one line on standard error, and the exit status is 1.
@@ -41,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(scanCommand(), versionCommand())
+	root.AddCommand(scanCommand(), serveCommand(), envCommand(), keysCommand(), versionCommand())
 	return root.ExecuteContext(ctx)
 }
 

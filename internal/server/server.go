@@ -1,0 +1,306 @@
+// Package server wires Surveyor's parts into the running service: it opens the store, loads the
+// master key, makes sure an access key exists, registers every AWS façade behind the awsapi front
+// door, serves /healthz and /metrics, and starts and stops the background workers.
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/surveyorhq/surveyor/internal/accesskeys"
+	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/awsapi/secretsmanager"
+	"github.com/surveyorhq/surveyor/internal/secrets"
+	"github.com/surveyorhq/surveyor/internal/store"
+)
+
+// Config is what `surveyor serve` is told.
+type Config struct {
+	// Listen is the address to serve on; default 127.0.0.1:4599.
+	Listen string
+	// DataDir holds the embedded store, the master key and the credentials file.
+	DataDir string
+	// Store is a postgres:// URL to share one store between processes; empty means SQLite in DataDir.
+	Store   string
+	Region  string
+	Workers int
+	Logger  *slog.Logger
+	// Getenv reads the environment (os.Getenv in production).
+	Getenv func(string) string
+	Now    func() time.Time
+}
+
+// Defaults.
+const (
+	DefaultListen  = "127.0.0.1:4599"
+	DefaultDataDir = "./surveyor-data"
+	DefaultRegion  = "us-east-1"
+	DefaultWorkers = 4
+)
+
+// CredentialsFile is written to the data directory when the first key pair is created.
+const CredentialsFile = "credentials.json"
+
+// Credentials is the content of CredentialsFile, read by `surveyor env`.
+type Credentials struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	AccountID       string `json:"accountId"`
+	Region          string `json:"region"`
+	Endpoint        string `json:"endpoint"`
+}
+
+// Server is a configured Surveyor service, ready to Run.
+type Server struct {
+	cfg     Config
+	db      *store.DB
+	keys    *accesskeys.Store
+	secrets *secrets.Service
+	metrics *metrics
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// New opens the store and builds the service. Close releases it.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg = withDefaults(cfg)
+	masterKey, err := secrets.LoadMasterKey(cfg.Getenv, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	master, err := secrets.NewSealer(masterKey)
+	if err != nil {
+		return nil, err
+	}
+	dsn := cfg.Store
+	if dsn == "" {
+		dsn = cfg.DataDir
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: db, log: cfg.Logger}
+	if err := s.checkMasterKey(ctx, master); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.keys = &accesskeys.Store{DB: db, Master: master, Now: cfg.Now}
+	s.secrets = &secrets.Service{DB: db, Master: master, Region: cfg.Region, Now: cfg.Now}
+	tokens := awsapi.Tokens{Key: derive(masterKey, "pagination tokens")}
+
+	sm, err := (&secretsmanager.Facade{Secrets: s.secrets, Tokens: tokens}).Service()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.metrics = newMetrics(db)
+	api := &awsapi.Handler{
+		Keys:   s.keys,
+		Now:    cfg.Now,
+		Logger: cfg.Logger,
+		Services: map[string]awsapi.Service{
+			"secretsmanager": sm,
+			"sts":            awsapi.STS{},
+		},
+		Observe: s.metrics.observeRequest,
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("/", api)
+	s.handler = mux
+	return s, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.Getenv
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg
+}
+
+// Handler is the HTTP handler: the AWS front door plus /healthz and /metrics.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close releases the store.
+func (s *Server) Close() error { return s.db.Close() }
+
+// EnsureCredentials creates the first key pair when the store has none and writes it, with the
+// endpoint, to the data directory's credentials file (mode 0600) for `surveyor env`.
+func (s *Server) EnsureCredentials(ctx context.Context, endpoint string) (created bool, err error) {
+	k, created, err := s.keys.Ensure(ctx)
+	if err != nil || !created {
+		return false, err
+	}
+	c := Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, AccountID: k.AccountID,
+		Region: s.cfg.Region, Endpoint: endpoint}
+	b, _ := json.MarshalIndent(c, "", "  ")
+	path := filepath.Join(s.cfg.DataDir, CredentialsFile)
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return true, fmt.Errorf("write %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// Run serves until ctx is done, then shuts down gracefully: it stops accepting requests, lets
+// those in flight finish (up to 15 s) and stops the background work.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	endpoint := "http://" + ln.Addr().String()
+	if created, err := s.EnsureCredentials(ctx, endpoint); err != nil {
+		ln.Close()
+		return err
+	} else if created {
+		s.log.Info("created the first access key; `surveyor env` prints it", "dataDir", s.cfg.DataDir)
+	}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	var wg sync.WaitGroup
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Go(func() { s.background(bg) })
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("serving", "endpoint", endpoint, "region", s.cfg.Region, "workers", s.cfg.Workers)
+	select {
+	case err := <-errc:
+		stopBG()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	stopBG()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// background runs periodic housekeeping until ctx is done.
+func (s *Server) background(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := s.secrets.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge deleted secrets", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged secrets past their recovery window", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	if err := s.db.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"unavailable","store":"unreachable"}`)
+		return
+	}
+	fmt.Fprintf(w, `{"status":"ok","store":%q}`+"\n", s.db.Dialect)
+}
+
+// checkMasterKey records a check value of the master key in a new store, and refuses to start on
+// a store that was created with another key (its secrets would not open).
+func (s *Server) checkMasterKey(ctx context.Context, master *secrets.Sealer) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, "SELECT value FROM settings WHERE name = 'master_key_id'").Scan(&id)
+		switch {
+		case err == nil:
+			if id != master.KeyID() {
+				return fmt.Errorf("the master key (id %s) is not the one this store was created with (id %s): set %s or restore %s",
+					master.KeyID(), id, secrets.MasterKeyEnv, secrets.MasterKeyFile)
+			}
+			return nil
+		case errors.Is(err, sql.ErrNoRows):
+			_, err := tx.Exec(ctx, "INSERT INTO settings (name, value) VALUES ('master_key_id', ?) ON CONFLICT (name) DO NOTHING", master.KeyID())
+			return err
+		default:
+			return fmt.Errorf("read master key id: %w", err)
+		}
+	})
+}
+
+// derive makes a purpose-specific key from the master key.
+func derive(master []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, master)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
+// ReadCredentials reads the credentials file of a data directory.
+func ReadCredentials(dataDir string) (Credentials, error) {
+	var c Credentials
+	b, err := os.ReadFile(filepath.Join(dataDir, CredentialsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return c, fmt.Errorf("no credentials in %s: start `surveyor serve --data-dir %s` once first", dataDir, dataDir)
+	}
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("read %s: %w", CredentialsFile, err)
+	}
+	return c, nil
+}
+
+// CreateKey opens the store of cfg and creates a key pair for account (random when empty).
+func CreateKey(ctx context.Context, cfg Config, account string) (awsapi.Key, error) {
+	cfg = withDefaults(cfg)
+	srv, err := New(ctx, cfg)
+	if err != nil {
+		return awsapi.Key{}, err
+	}
+	defer srv.Close()
+	return srv.keys.Create(ctx, account)
+}
