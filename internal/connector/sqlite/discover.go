@@ -1,0 +1,620 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/surveyorhq/surveyor/internal/schema"
+)
+
+// The bulk catalog queries. Each runs once per database (schema name); the schema name is bound
+// as a parameter for the table-valued pragmas and quoted into the sqlite_schema reference. SQLite's
+// own tables (sqlite_sequence, sqlite_stat1...) are not assets.
+const (
+	qVersion   = `SELECT sqlite_version()`
+	qDatabases = `SELECT name FROM pragma_database_list WHERE name <> 'temp' ORDER BY seq`
+
+	// {schema} stands for the quoted schema name (see inSchema).
+	qObjects = `SELECT type, name, tbl_name, sql FROM {schema}.sqlite_schema WHERE type IN ('table', 'view', 'index')`
+
+	notInternal = ` AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+	notVirtual  = ` AND m.sql NOT LIKE 'CREATE VIRTUAL %'`
+
+	qColumns = `SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
+FROM {schema}.sqlite_schema AS m JOIN pragma_table_xinfo(m.name, ?) AS p
+WHERE m.type IN ('table', 'view')` + notInternal
+
+	qForeignKeys = `SELECT m.name, f.id, f."table", f."from", f."to", f.on_update, f.on_delete
+FROM {schema}.sqlite_schema AS m JOIN pragma_foreign_key_list(m.name, ?) AS f
+WHERE m.type = 'table'` + notInternal + notVirtual
+
+	qIndexes = `SELECT m.name, il.name, il."unique", il.origin, il.partial, ix.seqno, ix.cid, ix.name, ix."desc"
+FROM {schema}.sqlite_schema AS m JOIN pragma_index_list(m.name, ?) AS il JOIN pragma_index_xinfo(il.name, ?) AS ix
+WHERE m.type = 'table'` + notInternal + notVirtual + ` AND ix.key = 1`
+
+	qStat1  = `SELECT tbl, stat FROM {schema}.sqlite_stat1`
+	qDBStat = `SELECT name, pgsize FROM dbstat(?, 1)`
+
+	// The fallback when qColumns fails (a view over a dropped table): one object at a time.
+	qColumnsOf = `SELECT ?, name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?, ?)`
+)
+
+// asInt reads an integer column scanned into an any: database/sql hands the driver's int64 over
+// as is, where scanning into an int goes through reflection and a string.
+func asInt(v any) int {
+	switch n := v.(type) {
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
+	case []byte:
+		i, _ := strconv.Atoi(string(n))
+		return i
+	case string:
+		i, _ := strconv.Atoi(n)
+		return i
+	}
+	return 0
+}
+
+// table finds a table by name as a foreign key spells it: SQLite names ignore case.
+func (d *dbScan) table(name string) *tableScan {
+	if ts := d.tables[name]; ts != nil {
+		return ts
+	}
+	if d.byLower == nil {
+		d.byLower = make(map[string]*tableScan, len(d.tables))
+		for n, ts := range d.tables {
+			d.byLower[strings.ToLower(n)] = ts
+		}
+	}
+	return d.byLower[strings.ToLower(name)]
+}
+
+// inSchema puts the quoted schema name into a query.
+func inSchema(q, db string) string { return strings.ReplaceAll(q, "{schema}", quoteIdent(db)) }
+
+// dbScan is the state of reading one database.
+type dbScan struct {
+	name    string
+	tables  map[string]*tableScan // by name as sqlite_schema spells it
+	byLower map[string]*tableScan // by lower-case name, for FK targets; built when first needed
+	order   []*tableScan
+	indexes map[string]indexInfo // index name → its table and CREATE INDEX sql
+	stat1   bool
+	failed  []schema.AssetError
+	types   map[string]schema.Type // parsed declared types; columns share them
+	tokens  []token                // scratch for parsing CREATE statements
+
+	// Columns arrive grouped by table: they collect in colBuf until the table changes, then
+	// move to their table in one right-sized slice.
+	colBuf   []schema.Column
+	colOwner *tableScan
+}
+
+// flushColumns moves the collected columns to their table.
+func (d *dbScan) flushColumns() {
+	if d.colOwner != nil && len(d.colBuf) > 0 {
+		d.colOwner.t.Columns = append(d.colOwner.t.Columns, d.colBuf...)
+	}
+	d.colBuf, d.colOwner = d.colBuf[:0], nil
+}
+
+type indexInfo struct{ table, sql string }
+
+type tableScan struct {
+	t      schema.Table
+	sql    string
+	create createTable
+	pk     []pkColumn
+	fks    []*fkScan
+	origin []string // how each of t.Indexes came to be: "c", "u" or "pk"
+	parsed map[string]createIndex
+	rows   *int64
+	size   *int64
+}
+
+type pkColumn struct {
+	name string
+	pos  int
+}
+
+type fkScan struct {
+	id int
+	fk schema.ForeignKey
+}
+
+func (s *session) databases(ctx context.Context) ([]string, error) {
+	var names []string
+	err := s.query(ctx, "list databases", qDatabases, nil, func(r *sql.Rows) error {
+		var n string
+		if err := r.Scan(&n); err != nil {
+			return err
+		}
+		names = append(names, n)
+		return nil
+	}, func(raw []sql.RawBytes) { names = append(names, string(raw[0])) })
+	return names, err
+}
+
+func (s *session) discover(ctx context.Context, snap *schema.Snapshot) error {
+	err := s.query(ctx, "read version", qVersion, nil, func(r *sql.Rows) error {
+		var v string
+		err := r.Scan(&v)
+		snap.ServerVersion = "SQLite " + v
+		return err
+	}, nil)
+	if err != nil {
+		return err
+	}
+	names, err := s.databases(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if !s.opts.Filter.Namespace(name, name) {
+			continue
+		}
+		d, err := s.readDatabase(ctx, name)
+		if err != nil {
+			if isNotADatabase(err) {
+				return errors.Unwrap(err)
+			}
+			return err
+		}
+		if s.floor {
+			continue
+		}
+		snap.Failed = append(snap.Failed, d.failed...)
+		ns := schema.Namespace{Name: name, Tables: make([]schema.Table, 0, len(d.order))}
+		for _, ts := range d.order {
+			if ts != nil {
+				ns.Tables = append(ns.Tables, ts.finish(d))
+			}
+		}
+		snap.Databases = append(snap.Databases, schema.Database{Name: name, Namespaces: []schema.Namespace{ns}})
+	}
+	return nil
+}
+
+// readDatabase runs the bulk queries of one database: objects, columns, foreign keys, indexes,
+// sqlite_stat1 when it exists, and dbstat when it is compiled in.
+func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) {
+	d := &dbScan{name: db, tables: map[string]*tableScan{}, indexes: map[string]indexInfo{}, types: map[string]schema.Type{}}
+
+	err := s.query(ctx, "read tables of "+db, inSchema(qObjects, db), nil, func(r *sql.Rows) error {
+		var typ, name, tbl string
+		var text sql.NullString
+		if err := r.Scan(&typ, &name, &tbl, &text); err != nil {
+			return err
+		}
+		d.addObject(s, typ, name, tbl, text.String)
+		return nil
+	}, func(raw []sql.RawBytes) { d.addObject(s, string(raw[0]), string(raw[1]), string(raw[2]), "") })
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readColumns(ctx, d); err != nil {
+		return nil, err
+	}
+
+	err = s.query(ctx, "read foreign keys of "+db, inSchema(qForeignKeys, db), []any{db}, func(r *sql.Rows) error {
+		var tbl, ref, from, onUpdate, onDelete string
+		var to sql.NullString
+		var rawID any
+		if err := r.Scan(&tbl, &rawID, &ref, &from, &to, &onUpdate, &onDelete); err != nil {
+			return err
+		}
+		id := asInt(rawID)
+		ts := d.tables[tbl]
+		if ts == nil {
+			return nil
+		}
+		var f *fkScan
+		if n := len(ts.fks); n > 0 && ts.fks[n-1].id == id {
+			f = ts.fks[n-1]
+		} else {
+			f = &fkScan{id: id, fk: schema.ForeignKey{RefNamespace: db, RefTable: ref, OnUpdate: onUpdate, OnDelete: onDelete}}
+			ts.fks = append(ts.fks, f)
+		}
+		f.fk.Columns = append(f.fk.Columns, from)
+		if to.Valid {
+			f.fk.RefColumns = append(f.fk.RefColumns, to.String)
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+
+	err = s.query(ctx, "read indexes of "+db, inSchema(qIndexes, db), []any{db, db}, func(r *sql.Rows) error {
+		var tbl, idx, origin string
+		var unique, partial bool
+		var seqno, cid any
+		var col sql.NullString
+		var desc bool
+		if err := r.Scan(&tbl, &idx, &unique, &origin, &partial, &seqno, &cid, &col, &desc); err != nil {
+			return err
+		}
+		ts := d.tables[tbl]
+		if ts == nil {
+			return nil
+		}
+		ts.addIndexPart(d, idx, unique, origin, partial, asInt(seqno), asInt(cid), col.String, desc)
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if d.stat1 {
+		err = s.query(ctx, "read sqlite_stat1 of "+db, inSchema(qStat1, db), nil, func(r *sql.Rows) error {
+			var tbl string
+			var stat sql.NullString
+			if err := r.Scan(&tbl, &stat); err != nil {
+				return err
+			}
+			if ts := d.tables[tbl]; ts != nil {
+				n, err := strconv.ParseInt(strings.Fields(stat.String + " x")[0], 10, 64)
+				if err == nil && (ts.rows == nil || n > *ts.rows) {
+					ts.rows = &n
+				}
+			}
+			return nil
+		}, nil)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	err = s.query(ctx, "read dbstat of "+db, qDBStat, []any{db}, func(r *sql.Rows) error {
+		var name string
+		var size int64
+		if err := r.Scan(&name, &size); err != nil {
+			return err
+		}
+		if ix, ok := d.indexes[name]; ok {
+			name = ix.table
+		}
+		if ts := d.tables[name]; ts != nil && ts.t.Kind == schema.KindTable {
+			if ts.size == nil {
+				ts.size = new(int64)
+			}
+			*ts.size += size
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		// Sizes are optional: dbstat may be missing from the build, and it walks every page, so
+		// on a huge file it may hit the statement timeout. Then sizes are unknown; only the
+		// caller's cancellation stops the scan.
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		for _, ts := range d.tables {
+			ts.size = nil
+		}
+	}
+	return d, nil
+}
+
+// addObject records one row of sqlite_schema.
+func (d *dbScan) addObject(s *session, typ, name, tbl, text string) {
+	if strings.HasPrefix(strings.ToLower(name), "sqlite_") {
+		if strings.EqualFold(name, "sqlite_stat1") {
+			d.stat1 = true
+		}
+		if typ != "index" {
+			return
+		}
+	}
+	if typ == "index" {
+		// Kept whatever the table: sqlite_schema does not promise tables come before their indexes.
+		d.indexes[name] = indexInfo{table: tbl, sql: text}
+		return
+	}
+	if !s.opts.Filter.Table(d.name, d.name, name) {
+		return
+	}
+	ts := &tableScan{t: schema.Table{Name: name, Kind: schema.KindTable}, sql: text}
+	if typ == "view" {
+		ts.t.Kind = schema.KindView
+	}
+	d.tables[name] = ts
+	d.order = append(d.order, ts)
+}
+
+// readColumns reads every column of every table and view in one query. When that query fails
+// (one broken view fails the whole join), it reads the objects one by one, records the ones
+// that fail in d.failed and leaves them out.
+func (s *session) readColumns(ctx context.Context, d *dbScan) error {
+	scan := func(r *sql.Rows) error {
+		var tbl, name, typ string
+		var notnull, pk, hidden any
+		var dflt sql.NullString
+		if err := r.Scan(&tbl, &name, &typ, &notnull, &dflt, &pk, &hidden); err != nil {
+			return err
+		}
+		if ts := d.tables[tbl]; ts != nil {
+			if ts != d.colOwner {
+				d.flushColumns()
+				d.colOwner = ts
+			}
+			d.colBuf = ts.addColumn(d.colBuf, d.parseType(typ), name, asInt(notnull) != 0, dflt, asInt(pk), asInt(hidden))
+		}
+		return nil
+	}
+	err := s.query(ctx, "read columns of "+d.name, inSchema(qColumns, d.name), []any{d.name}, scan, nil)
+	d.flushColumns()
+	if err == nil || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isNotADatabase(err) {
+		return err
+	}
+	for i, ts := range d.order {
+		ts.t.Columns, ts.pk = nil, nil
+		err := s.query(ctx, "read columns of "+d.name+"."+ts.t.Name, qColumnsOf, []any{ts.t.Name, ts.t.Name, d.name}, scan, nil)
+		d.flushColumns()
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		reason := err.Error()
+		var se *sqliteError
+		if errors.As(err, &se) {
+			reason = se.msg
+		}
+		d.failed = append(d.failed, schema.AssetError{Ref: schema.Ref{Database: d.name, Namespace: d.name, Table: ts.t.Name}, Reason: reason})
+		delete(d.tables, ts.t.Name)
+		d.order[i] = nil
+	}
+	return nil
+}
+
+// parseType parses each distinct declared type once. Columns of the same type share the
+// Length, Precision and Scale pointers, which nothing changes.
+func (d *dbScan) parseType(declared string) schema.Type {
+	t, ok := d.types[declared]
+	if !ok {
+		t = parseType(declared)
+		d.types[declared] = t
+	}
+	return t
+}
+
+// addColumn appends the column to buf, which holds the table's columns read so far after those
+// already in ts.t.Columns.
+func (ts *tableScan) addColumn(buf []schema.Column, typ schema.Type, name string, notnull bool, dflt sql.NullString, pk, hidden int) []schema.Column {
+	if hidden == 1 { // a virtual table's hidden column
+		return buf
+	}
+	c := schema.Column{Name: name, Position: len(ts.t.Columns) + len(buf) + 1, Type: typ, Nullable: !notnull}
+	if dflt.Valid {
+		v := dflt.String
+		c.Default = &v
+	}
+	switch hidden {
+	case 2:
+		c.GeneratedKind = "VIRTUAL"
+	case 3:
+		c.GeneratedKind = "STORED"
+	}
+	if pk > 0 {
+		ts.pk = append(ts.pk, pkColumn{name: name, pos: pk})
+	}
+	return append(buf, c)
+}
+
+func (ts *tableScan) addIndexPart(d *dbScan, idx string, unique bool, origin string, partial bool, seqno, cid int, col string, desc bool) {
+	// The rows of one index come together, in key order.
+	i := len(ts.t.Indexes) - 1
+	if i < 0 || ts.t.Indexes[i].Name != idx {
+		i++
+		ts.origin = append(ts.origin, origin)
+		ix := schema.Index{Name: idx, Unique: unique, Primary: origin == "pk", Method: "btree"}
+		if partial {
+			ix.Predicate = ts.parsedIndex(d, idx).Predicate
+		}
+		ts.t.Indexes = append(ts.t.Indexes, ix)
+	}
+	part := schema.IndexPart{Column: col, Descending: desc}
+	switch cid {
+	case -1:
+		part.Column = "rowid"
+	case -2:
+		if parts := ts.parsedIndex(d, idx).Parts; seqno < len(parts) {
+			part.Expression = parts[seqno]
+		}
+	}
+	ts.t.Indexes[i].Parts = append(ts.t.Indexes[i].Parts, part)
+}
+
+// parsedIndex parses an index's CREATE INDEX statement once.
+func (ts *tableScan) parsedIndex(d *dbScan, idx string) createIndex {
+	if p, ok := ts.parsed[idx]; ok {
+		return p
+	}
+	if ts.parsed == nil {
+		ts.parsed = map[string]createIndex{}
+	}
+	p := parseCreateIndex(d.indexes[idx].sql)
+	ts.parsed[idx] = p
+	return p
+}
+
+// finish turns what the queries and the CREATE statement say into the table.
+func (ts *tableScan) finish(d *dbScan) schema.Table {
+	t := ts.t
+	t.Meta = schema.Meta{RowEstimate: ts.rows, SizeBytes: ts.size}
+	if t.Kind == schema.KindView {
+		t.ViewDefinition = viewQuery(ts.sql)
+		return t
+	}
+	ct := parseCreateTable(ts.sql, &d.tokens)
+	setOption := func(k, v string) {
+		if t.Options == nil {
+			t.Options = map[string]string{}
+		}
+		t.Options[k] = v
+	}
+	if ct.WithoutRowid {
+		setOption("without_rowid", "true")
+	}
+	if ct.Strict {
+		setOption("strict", "true")
+	}
+	if ct.AutoIncr {
+		setOption("autoincrement", "true")
+	}
+	if ct.Virtual != "" {
+		setOption("virtual_module", ct.Virtual)
+	}
+
+	// Primary key, in key order.
+	if len(ts.pk) > 0 {
+		pk := &schema.Constraint{Name: ct.PKName}
+		if pk.Name == "" {
+			pk.Name = t.Name + "_pkey"
+		}
+		pk.Columns = make([]string, len(ts.pk))
+		for _, c := range ts.pk {
+			if c.pos >= 1 && c.pos <= len(pk.Columns) {
+				pk.Columns[c.pos-1] = c.name
+			}
+		}
+		t.PrimaryKey = pk
+	}
+	// A rowid alias (INTEGER PRIMARY KEY of a rowid table) is never NULL and is assigned
+	// automatically; the key of a WITHOUT ROWID table is never NULL.
+	rowidAlias := ""
+	if len(ts.pk) == 1 && !ct.WithoutRowid && ct.Virtual == "" {
+		rowidAlias = ts.pk[0].name
+	}
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		key := strings.ToLower(c.Name)
+		if c.GeneratedKind != "" {
+			c.Generated = ct.Generated[key]
+		}
+		c.Collation = ct.Collations[key]
+		isPK := t.PrimaryKey != nil && containsFold(t.PrimaryKey.Columns, c.Name)
+		if isPK && ct.WithoutRowid {
+			c.Nullable = false
+		}
+		if c.Name == rowidAlias && strings.EqualFold(strings.TrimSpace(c.Type.Declared), "INTEGER") && !pkIndexed(ts) {
+			c.Nullable = false
+			c.AutoIncrement = true
+		}
+	}
+
+	// Checks, named or numbered in declaration order.
+	n := 0
+	for _, c := range ct.Checks {
+		name := c.Name
+		if name == "" {
+			n++
+			name = t.Name + "_check_" + strconv.Itoa(n)
+		}
+		t.Checks = append(t.Checks, schema.Check{Name: name, Expression: c.Expr})
+	}
+
+	// Unique constraints are the indexes SQLite made for them (origin "u").
+	for i, ix := range t.Indexes {
+		if ts.origin[i] != "u" {
+			continue
+		}
+		cols := make([]string, len(ix.Parts))
+		for i, p := range ix.Parts {
+			cols[i] = p.Column
+		}
+		name := ""
+		for _, u := range ct.Uniques {
+			if u.Name != "" && equalFold(u.Columns, cols) {
+				name = u.Name
+			}
+		}
+		if name == "" {
+			name = t.Name + "_" + strings.Join(cols, "_") + "_key"
+		}
+		t.Uniques = append(t.Uniques, schema.Constraint{Name: name, Columns: cols})
+	}
+
+	// Foreign keys: actions and columns from the pragma, names and DEFERRABLE from the SQL.
+	// The pragma lists them last declared first; parsed clauses are matched by columns and target.
+	used := make([]bool, len(ct.ForeignKeys))
+	var seen map[string]int
+	for i := len(ts.fks) - 1; i >= 0; i-- {
+		fk := ts.fks[i].fk
+		if ref := d.table(fk.RefTable); ref != nil {
+			fk.RefTable = ref.t.Name
+			if len(fk.RefColumns) == 0 { // REFERENCES t with no columns: t's primary key
+				fk.RefColumns = ref.pkColumns()
+			}
+		}
+		for j, p := range ct.ForeignKeys {
+			if !used[j] && equalFold(p.Columns, fk.Columns) && strings.EqualFold(p.RefTable, fk.RefTable) {
+				used[j] = true
+				fk.Name, fk.Deferrable, fk.InitiallyDeferred = p.Name, p.Deferrable, p.InitiallyDeferred
+				break
+			}
+		}
+		if fk.Name == "" {
+			base := t.Name + "_" + strings.Join(fk.Columns, "_") + "_fkey"
+			fk.Name = base
+			if seen == nil {
+				seen = map[string]int{}
+			}
+			if k := seen[base]; k > 0 {
+				fk.Name = base + strconv.Itoa(k+1)
+			}
+			seen[base]++
+		}
+		t.ForeignKeys = append(t.ForeignKeys, fk)
+	}
+	return t
+}
+
+// pkIndexed reports whether the table's primary key has an index of its own, which a rowid alias
+// never has (INTEGER PRIMARY KEY DESC, for instance, is not an alias).
+func pkIndexed(ts *tableScan) bool {
+	for _, o := range ts.origin {
+		if o == "pk" {
+			return true
+		}
+	}
+	return false
+}
+
+func (ts *tableScan) pkColumns() []string {
+	cols := make([]string, len(ts.pk))
+	for _, c := range ts.pk {
+		if c.pos >= 1 && c.pos <= len(cols) {
+			cols[c.pos-1] = c.name
+		}
+	}
+	return cols
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFold(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !strings.EqualFold(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
