@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/testdb"
+)
+
+func scan(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"scan"}, args...), &out, &errOut)
+	return out.String(), err
+}
+
+func TestScanSample(t *testing.T) {
+	out, err := scan(t, "../../examples/shop.db")
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	for _, want := range []string{
+		"main.orders  (table)",
+		"main.order_totals  (view)",
+		"PRIMARY KEY order_items_pkey (order_id, line_no)",
+		"generated stored as on_hand - reserved",
+		"INDEX orders_open btree (placed_at) WHERE status IN ('pending', 'paid')",
+		"without_rowid",
+		"11 assets (9 tables, 2 views)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+func TestScanFormats(t *testing.T) {
+	out, err := scan(t, "../../examples/shop.db", "--format", "json", "--include", "order*", "--exclude", "order_totals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap schema.Snapshot
+	if err := json.Unmarshal([]byte(out), &snap); err != nil {
+		t.Fatalf("json output does not decode: %v", err)
+	}
+	var names []string
+	for _, a := range snap.Assets() {
+		names = append(names, a.Ref.Table)
+	}
+	if strings.Join(names, ",") != "order_items,orders" {
+		t.Errorf("filtered tables = %v, want order_items,orders", names)
+	}
+	md, err := scan(t, "../../examples/shop.db", "--format", "markdown", "--include", "payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md, "## `main.payments` (table)") || !strings.Contains(md, "| 1 | `id` | `INTEGER` |") {
+		t.Errorf("markdown output:\n%s", md)
+	}
+}
+
+// The shipped shop.db must be what shop.sql builds.
+func TestSampleDatabaseMatchesItsSQL(t *testing.T) {
+	script, err := os.ReadFile("../../examples/shop.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(t.TempDir(), "shop.db")
+	db, err := sql.Open("sqlite", fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(string(script)); err != nil {
+		t.Fatalf("run shop.sql: %v", err)
+	}
+	db.Close()
+	ctx := context.Background()
+	shipped, err := connectors().Discover(ctx, connector.Source{Engine: connector.SQLite, Path: "../../examples/shop.db"}, connector.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := connectors().Discover(ctx, connector.Source{Engine: connector.SQLite, Path: fresh}, connector.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range schema.Diff(shipped, built) {
+		if d.Status != schema.Unchanged {
+			t.Errorf("%s is %s between examples/shop.db and shop.sql (%v): run `go run ./examples/build`", d.Ref, d.Status, d.Changes)
+		}
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	pg := testdb.Server(t, connector.Postgres)
+	missing := "postgres://" + pg.User + ":pw-not-shown@" + pg.Address() + "/surveyor_no_such_db"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad scheme", []string{"ftp://host/db"}, `unsupported scheme "ftp"`},
+		{"not a uri", []string{"just-words"}, "is not a URI"},
+		{"bad port", []string{"postgres://u:topsecret@localhost:99999/db"}, "port"},
+		{"unreachable", []string{"postgres://u:topsecret@127.0.0.1:1/db", "--connect-timeout", "2s"}, "127.0.0.1:1"},
+		{"missing sqlite file", []string{"/nonexistent/dir/app.db"}, "/nonexistent/dir/app.db"},
+		{"missing database", []string{missing}, "surveyor_no_such_db"},
+		{"bad format", []string{"../../examples/shop.db", "--format", "xml"}, `unknown --format "xml"`},
+		{"bad pattern", []string{"../../examples/shop.db", "--include", "a.b.c.d"}, "dot-separated parts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scan(t, tc.args...)
+			if err == nil {
+				t.Fatal("scan succeeded")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q does not mention %q", msg, tc.want)
+			}
+			if strings.Contains(msg, "topsecret") || strings.Contains(msg, "pw-not-shown") {
+				t.Errorf("error shows the password: %q", msg)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+		})
+	}
+}
