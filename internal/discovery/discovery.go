@@ -1,0 +1,330 @@
+// Package discovery is the work a run does: resolve the source's credentials from the secrets
+// store, read the source with its connector, and hand the snapshot to the catalog inside the
+// run's fenced finishing transaction. Every AWS front door queues runs whose Config is a
+// discovery.Config; this package knows nothing about AWS shapes.
+package discovery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/filter"
+	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/secrets"
+	"github.com/surveyorhq/surveyor/internal/store"
+)
+
+// Jobs this package runs.
+const (
+	// JobDiscover reads the source and applies the snapshot to the catalog.
+	JobDiscover = "discover"
+	// JobPing opens a connection and runs one trivial read (DMS TestConnection).
+	JobPing = "ping"
+)
+
+// Error types a failed run reports (DataZone's DataSourceErrorType vocabulary).
+const (
+	ErrAccessDenied     = "ACCESS_DENIED_EXCEPTION"
+	ErrResourceNotFound = "RESOURCE_NOT_FOUND_EXCEPTION"
+	ErrValidation       = "VALIDATION_EXCEPTION"
+	ErrInternal         = "INTERNAL_SERVER_EXCEPTION"
+	ErrThrottling       = "THROTTLING_EXCEPTION"
+)
+
+// Config says what a run reads. It is frozen into the run at creation and never holds a secret:
+// credentials come from SecretID at run time.
+type Config struct {
+	// Engine is postgres, mysql or sqlite (aliases allowed); empty means the secret's engine.
+	Engine string `json:"engine,omitempty"`
+	// SecretID names a secret of the run's account (ARN or name) in the RDS secret JSON format:
+	// engine, host, port, username, password, dbname.
+	SecretID string `json:"secretId,omitempty"`
+	// Host, Port, User, Database override or stand in for the secret's fields; Path is a SQLite
+	// file.
+	Host     string `json:"host,omitempty"`
+	Port     int    `json:"port,omitempty"`
+	User     string `json:"user,omitempty"`
+	Database string `json:"database,omitempty"`
+	Path     string `json:"path,omitempty"`
+	// Rules select the tables read (ordered INCLUDE/EXCLUDE).
+	Rules []filter.Rule `json:"rules,omitempty"`
+	// ListNamespaces also records the source's namespaces (schemas) in the run result.
+	ListNamespaces bool `json:"listNamespaces,omitempty"`
+	// StatementTimeoutSeconds bounds each catalog query; 0 means the connector default.
+	StatementTimeoutSeconds int `json:"statementTimeoutSeconds,omitempty"`
+}
+
+// Result is the JSON a finished discovery run keeps.
+type Result struct {
+	Engine        string   `json:"engine,omitempty"`
+	ServerVersion string   `json:"serverVersion,omitempty"`
+	Assets        int      `json:"assets"`
+	Namespaces    []string `json:"namespaces,omitempty"`
+}
+
+// Job runs discovery and ping runs.
+type Job struct {
+	Secrets    *secrets.Service
+	Connectors connector.Registry
+	Catalog    *catalog.Catalog
+	// ConnectTimeout bounds connecting; 0 means the connector default.
+	ConnectTimeout time.Duration
+}
+
+// Handlers returns the run handlers this job provides, keyed by job name.
+func (j *Job) Handlers() map[string]runs.Handler {
+	return map[string]runs.Handler{JobDiscover: runs.HandlerFunc(j.discover), JobPing: runs.HandlerFunc(j.ping)}
+}
+
+type apply = func(ctx context.Context, tx *store.Tx) (runs.Outcome, error)
+
+func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
+	cfg, src, opts, failed := j.prepare(ctx, r)
+	if failed != nil {
+		return failed, nil
+	}
+	snap, err := j.Connectors.Discover(ctx, src, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("discover %s: %w", src.Redacted(), ctx.Err())
+		}
+		return fail(classify(err), err.Error()), nil
+	}
+	res := Result{Engine: snap.Engine, ServerVersion: snap.ServerVersion, Assets: snap.TableCount()}
+	if cfg.ListNamespaces {
+		names, err := j.namespaces(ctx, src, opts)
+		if err != nil {
+			return fail(classify(err), err.Error()), nil
+		}
+		res.Namespaces = names
+	}
+	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
+		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
+			AccountID: r.AccountID, SourceID: r.SourceID, RunID: r.ID, Snapshot: snap,
+			InScope: func(ref schema.Ref) bool {
+				return (cfg.Database == "" || src.Engine == connector.SQLite || ref.Database == src.Database) &&
+					opts.Filter.Table(ref.Database, ref.Namespace, ref.Table)
+			},
+		})
+		if err != nil {
+			return runs.Outcome{}, fmt.Errorf("apply snapshot of %s: %w", src.Redacted(), err)
+		}
+		out := runs.Outcome{Status: Status(stats), Result: mustJSON(res), Stats: mustJSON(stats)}
+		if stats.Failed > 0 {
+			out.ErrorType, out.ErrorDetail = ErrInternal, failedDetail(snap)
+		}
+		return out, nil
+	}, nil
+}
+
+func (j *Job) ping(ctx context.Context, r *runs.Run) (apply, error) {
+	_, src, opts, failed := j.prepare(ctx, r)
+	if failed != nil {
+		return failed, nil
+	}
+	c, ok := j.Connectors[src.Engine].(interface {
+		Ping(context.Context, connector.Source, connector.Options) error
+	})
+	if !ok {
+		return fail(ErrValidation, fmt.Sprintf("engine %s cannot be tested", src.Engine)), nil
+	}
+	if err := c.Ping(ctx, src, opts.WithDefaults()); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("ping %s: %w", src.Redacted(), ctx.Err())
+		}
+		return fail(classify(err), err.Error()), nil
+	}
+	return func(context.Context, *store.Tx) (runs.Outcome, error) {
+		return runs.Outcome{Status: runs.StatusSuccess}, nil
+	}, nil
+}
+
+func (j *Job) namespaces(ctx context.Context, src connector.Source, opts connector.Options) ([]string, error) {
+	c, ok := j.Connectors[src.Engine].(interface {
+		Namespaces(context.Context, connector.Source, connector.Options) ([]string, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("engine %s cannot list namespaces", src.Engine)
+	}
+	return c.Namespaces(ctx, src, opts.WithDefaults())
+}
+
+// prepare decodes the run's config and resolves its source. A problem the user must fix comes
+// back as a ready failing apply.
+func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Source, connector.Options, apply) {
+	var cfg Config
+	if err := json.Unmarshal(r.Config, &cfg); err != nil {
+		return cfg, connector.Source{}, connector.Options{}, fail(ErrValidation, "the run configuration is not valid JSON: "+err.Error())
+	}
+	src, err := j.Source(ctx, r.AccountID, cfg)
+	if err != nil {
+		return cfg, src, connector.Options{}, fail(classify(err), err.Error())
+	}
+	opts := connector.Options{Filter: filter.Filter{Rules: cfg.Rules}, ConnectTimeout: j.ConnectTimeout,
+		StatementTimeout: time.Duration(cfg.StatementTimeoutSeconds) * time.Second}
+	return cfg, src, opts, nil
+}
+
+// SourceError is a problem with a source's configuration or credentials, found before connecting.
+type SourceError struct {
+	Type string // one of the Err* error types
+	Msg  string
+}
+
+func (e *SourceError) Error() string { return e.Msg }
+
+// Source resolves cfg into a connector source: the secret's fields, overridden by cfg's.
+func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector.Source, error) {
+	var rds rdsSecret
+	if cfg.SecretID != "" {
+		val, err := j.Secrets.Current(ctx, account, cfg.SecretID)
+		switch {
+		case errors.Is(err, secrets.ErrNotFound):
+			return connector.Source{}, &SourceError{ErrResourceNotFound, fmt.Sprintf("secret %s was not found", cfg.SecretID)}
+		case errors.Is(err, secrets.ErrInvalidState):
+			return connector.Source{}, &SourceError{ErrResourceNotFound, fmt.Sprintf("secret %s is scheduled for deletion", cfg.SecretID)}
+		case err != nil:
+			return connector.Source{}, fmt.Errorf("read secret %s: %w", cfg.SecretID, err)
+		}
+		if val.String == nil {
+			return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("secret %s has no SecretString; it must hold the RDS secret JSON (engine, host, port, username, password, dbname)", cfg.SecretID)}
+		}
+		if err := json.Unmarshal([]byte(*val.String), &rds); err != nil {
+			return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("secret %s is not the RDS secret JSON (engine, host, port, username, password, dbname)", cfg.SecretID)}
+		}
+	}
+	engineName := first(cfg.Engine, rds.Engine)
+	engine, ok := connector.NormalizeEngine(engineName)
+	if !ok || engine == connector.Files {
+		if engineName == "" {
+			return connector.Source{}, &SourceError{ErrValidation, "no engine: the secret must say which engine (postgres, mysql, mariadb, sqlite)"}
+		}
+		return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("engine %q is not supported: use postgres, aurora-postgresql, mysql, mariadb, aurora-mysql or sqlite", engineName)}
+	}
+	src := connector.Source{
+		Engine:   engine,
+		Host:     first(cfg.Host, rds.Host),
+		User:     first(cfg.User, rds.Username),
+		Password: rds.Password,
+		Database: first(cfg.Database, rds.DBName),
+		Params:   map[string]string{},
+	}
+	src.Port = cfg.Port
+	if src.Port == 0 {
+		src.Port = int(rds.Port)
+	}
+	if engine == connector.SQLite {
+		src.Path = first(cfg.Path, rds.Path, src.Database)
+		if src.Path == "" {
+			return connector.Source{}, &SourceError{ErrValidation, "a sqlite source needs a file path (path or dbname)"}
+		}
+		return src, nil
+	}
+	if src.Host == "" {
+		return connector.Source{}, &SourceError{ErrValidation, "the source has no host: the secret must hold host and port"}
+	}
+	return src, nil
+}
+
+// rdsSecret is the RDS secret JSON layout; port may be a number or a string.
+type rdsSecret struct {
+	Engine   string   `json:"engine"`
+	Host     string   `json:"host"`
+	Port     flexPort `json:"port"`
+	Username string   `json:"username"`
+	Password string   `json:"password"`
+	DBName   string   `json:"dbname"`
+	Path     string   `json:"path"`
+}
+
+type flexPort int
+
+func (p *flexPort) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("port %s is not a number", b)
+	}
+	*p = flexPort(n)
+	return nil
+}
+
+// Status is the run status the statistics call for: FAILED when every examined asset failed,
+// PARTIALLY_SUCCEEDED when some failed and some succeeded, SUCCESS otherwise.
+func Status(s catalog.Stats) string {
+	ok := s.Added + s.Updated + s.Unchanged + s.Skipped
+	switch {
+	case s.Failed > 0 && ok == 0:
+		return runs.StatusFailed
+	case s.Failed > 0:
+		return runs.StatusPartiallySucceeded
+	}
+	return runs.StatusSuccess
+}
+
+// classify maps a failure onto the error type a user reads.
+func classify(err error) string {
+	var se *SourceError
+	if errors.As(err, &se) {
+		return se.Type
+	}
+	switch connector.KindOf(err) {
+	case connector.AuthFailed, connector.PermissionDenied:
+		return ErrAccessDenied
+	case connector.DatabaseNotFound, connector.Unreachable:
+		return ErrResourceNotFound
+	case connector.Unsupported:
+		return ErrValidation
+	case connector.Timeout:
+		return ErrThrottling
+	}
+	return ErrInternal
+}
+
+func fail(errorType, detail string) apply {
+	return func(context.Context, *store.Tx) (runs.Outcome, error) {
+		return runs.Outcome{Status: runs.StatusFailed, ErrorType: errorType, ErrorDetail: detail}, nil
+	}
+}
+
+func failedDetail(s *schema.Snapshot) string {
+	var parts []string
+	for _, f := range s.Failed {
+		parts = append(parts, f.Ref.String()+": "+f.Reason)
+	}
+	slices.Sort(parts)
+	msg := fmt.Sprintf("%d asset(s) could not be read: %s", len(parts), strings.Join(parts, "; "))
+	if len(msg) > 2000 {
+		msg = msg[:2000] + "…"
+	}
+	return msg
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("discovery: marshal: " + err.Error())
+	}
+	return b
+}
