@@ -135,7 +135,7 @@ type Type struct {
 	// "text[]", "enum('a','b')".
 	Declared string `json:"declared"`
 	// Base is the bare type name without modifiers, lower case: "varchar", "int4", "numeric",
-	// "enum". For arrays it is the element type, for domains the domain's name.
+	// "enum". For arrays it is the element type, for domains the domain's underlying type.
 	Base      string `json:"base"`
 	Length    *int64 `json:"length,omitempty"`
 	Precision *int   `json:"precision,omitempty"`
