@@ -130,11 +130,14 @@ CREATE TABLE activities (
     PRIMARY KEY (run_id, seq)
 );
 
--- Schedules fire runs: next_run_at is advanced in the transaction that enqueues the run.
+-- Schedules fire runs of a job with a frozen config: next_run_at is advanced in the transaction
+-- that enqueues the run, so each fire happens once however many processes run.
 CREATE TABLE schedules (
     id           TEXT PRIMARY KEY,
     account_id   TEXT NOT NULL,
     source_id    TEXT NOT NULL UNIQUE,
+    job          TEXT NOT NULL,
+    config       TEXT NOT NULL,
     expression   TEXT NOT NULL,
     timezone     TEXT NOT NULL DEFAULT 'UTC',
     anchor       BIGINT NOT NULL,

@@ -1,0 +1,108 @@
+package resources_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/store"
+	"github.com/surveyorhq/surveyor/internal/store/storetest"
+)
+
+type doc struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+func TestResources(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		kind := resources.Kind{Service: "datazone", Type: "project"}
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			for i := 0; i < 5; i++ {
+				parent := "dom-a"
+				if i%2 == 1 {
+					parent = "dom-b"
+				}
+				id := fmt.Sprintf("p%d", i)
+				if err := resources.Insert(ctx, tx, "111111111111", kind, resources.Record{ID: id, Name: "name-" + id, ParentID: parent, CreatedAt: t0.Add(time.Duration(i) * time.Second)}, doc{Name: id, Count: i}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = db.ReadTx(ctx, func(tx *store.Tx) error {
+			r, err := resources.Get(ctx, tx, "111111111111", kind, "p3")
+			var d doc
+			if err != nil || r.Decode(&d) != nil || d.Count != 3 || r.ParentID != "dom-b" {
+				t.Errorf("Get p3 = %+v %+v, %v", r, d, err)
+			}
+			if _, err := resources.Get(ctx, tx, "222222222222", kind, "p3"); !errors.Is(err, resources.ErrNotFound) {
+				t.Errorf("other account: %v", err)
+			}
+			if _, err := resources.Get(ctx, tx, "111111111111", resources.Kind{Service: "dms", Type: "project"}, "p3"); !errors.Is(err, resources.ErrNotFound) {
+				t.Errorf("other service: %v", err)
+			}
+			if r, err := resources.GetByName(ctx, tx, "111111111111", kind, "name-p2"); err != nil || r.ID != "p2" {
+				t.Errorf("GetByName = %v, %v", r.ID, err)
+			}
+			var ids []string
+			after := ""
+			for {
+				page, more, err := resources.List(ctx, tx, "111111111111", kind, resources.ListQuery{After: after, Limit: 2})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range page {
+					ids = append(ids, r.ID)
+				}
+				if !more {
+					break
+				}
+				after = page[len(page)-1].ID
+			}
+			if fmt.Sprint(ids) != "[p0 p1 p2 p3 p4]" {
+				t.Errorf("paged ids = %v", ids)
+			}
+			parent := "dom-b"
+			page, _, _ := resources.List(ctx, tx, "111111111111", kind, resources.ListQuery{ParentID: &parent})
+			if len(page) != 2 {
+				t.Errorf("children of dom-b = %d, want 2", len(page))
+			}
+			return nil
+		})
+		err = db.Tx(ctx, func(tx *store.Tx) error {
+			return resources.Insert(ctx, tx, "111111111111", kind, resources.Record{ID: "p1", CreatedAt: t0}, doc{})
+		})
+		if !errors.Is(err, resources.ErrExists) {
+			t.Errorf("duplicate insert: %v", err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			if err := resources.Update(ctx, tx, "111111111111", kind, "p1", "renamed", doc{Name: "x", Count: 9}, t0); err != nil {
+				return err
+			}
+			return resources.Delete(ctx, tx, "111111111111", kind, "p0")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_ = db.ReadTx(ctx, func(tx *store.Tx) error {
+			if r, err := resources.Get(ctx, tx, "111111111111", kind, "p1"); err != nil || r.Name != "renamed" {
+				t.Errorf("after update: %+v %v", r, err)
+			}
+			if _, err := resources.Get(ctx, tx, "111111111111", kind, "p0"); !errors.Is(err, resources.ErrNotFound) {
+				t.Errorf("after delete: %v", err)
+			}
+			return nil
+		})
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return resources.Delete(ctx, tx, "111111111111", kind, "p0") }); !errors.Is(err, resources.ErrNotFound) {
+			t.Errorf("second delete: %v", err)
+		}
+	})
+}
