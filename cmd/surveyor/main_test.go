@@ -12,6 +12,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/connector"
 	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/server"
 	"github.com/surveyorhq/surveyor/internal/testdb"
 )
 
@@ -83,11 +84,11 @@ func TestSampleDatabaseMatchesItsSQL(t *testing.T) {
 	}
 	db.Close()
 	ctx := context.Background()
-	shipped, err := connectors().Discover(ctx, connector.Source{Engine: connector.SQLite, Path: "../../examples/shop.db"}, connector.Options{})
+	shipped, err := server.Connectors().Discover(ctx, connector.Source{Engine: connector.SQLite, Path: "../../examples/shop.db"}, connector.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	built, err := connectors().Discover(ctx, connector.Source{Engine: connector.SQLite, Path: fresh}, connector.Options{})
+	built, err := server.Connectors().Discover(ctx, connector.Source{Engine: connector.SQLite, Path: fresh}, connector.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

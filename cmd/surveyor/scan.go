@@ -8,11 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/surveyorhq/surveyor/internal/connector"
-	"github.com/surveyorhq/surveyor/internal/connector/mysql"
-	"github.com/surveyorhq/surveyor/internal/connector/postgres"
-	"github.com/surveyorhq/surveyor/internal/connector/sqlite"
 	"github.com/surveyorhq/surveyor/internal/filter"
 	"github.com/surveyorhq/surveyor/internal/render"
+	"github.com/surveyorhq/surveyor/internal/server"
 )
 
 func scanCommand() *cobra.Command {
@@ -46,7 +44,7 @@ excluded is read.`,
 			if err != nil {
 				return err
 			}
-			snap, err := connectors().Discover(cmd.Context(), src, connector.Options{
+			snap, err := server.Connectors().Discover(cmd.Context(), src, connector.Options{
 				Filter:           filter.Filter{Rules: rules},
 				ConnectTimeout:   connectTimeout,
 				StatementTimeout: stmtTimeout,
@@ -73,15 +71,6 @@ func validFormat(f string) bool {
 		}
 	}
 	return false
-}
-
-// connectors is every connector this binary can scan with.
-func connectors() connector.Registry {
-	return connector.Registry{
-		connector.Postgres: postgres.New(),
-		connector.MySQL:    mysql.New(),
-		connector.SQLite:   sqlite.New(),
-	}
 }
 
 // ruleFlag appends --include and --exclude patterns to one list, so their order is kept.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,7 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 	f.StringVar(&cfg.DataDir, "data-dir", server.DefaultDataDir, "directory for the embedded store, master key and credentials")
 	f.StringVar(&cfg.Store, "store", "", "postgres:// URL of a store shared by several processes (default: SQLite in --data-dir)")
 	f.IntVar(&cfg.Workers, "workers", server.DefaultWorkers, "discovery runs executed at once by this process")
+	f.DurationVar(&cfg.Lease, "run-lease", 30*time.Second, "how long a worker's claim on a run lasts without renewal; a crashed process's runs are taken over after it")
 	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region this server answers as")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")

@@ -21,7 +21,20 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/accesskeys"
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/awsapi/appintegrations"
+	"github.com/surveyorhq/surveyor/internal/awsapi/appsync"
+	"github.com/surveyorhq/surveyor/internal/awsapi/datazone"
+	"github.com/surveyorhq/surveyor/internal/awsapi/dms"
 	"github.com/surveyorhq/surveyor/internal/awsapi/secretsmanager"
+	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/connector/mysql"
+	"github.com/surveyorhq/surveyor/internal/connector/postgres"
+	"github.com/surveyorhq/surveyor/internal/connector/sqlite"
+	"github.com/surveyorhq/surveyor/internal/core"
+	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scheduler"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -36,7 +49,9 @@ type Config struct {
 	Store   string
 	Region  string
 	Workers int
-	Logger  *slog.Logger
+	// Lease is how long a worker's claim on a run lasts without renewal (default 30 s).
+	Lease  time.Duration
+	Logger *slog.Logger
 	// Getenv reads the environment (os.Getenv in production).
 	Getenv func(string) string
 	Now    func() time.Time
@@ -64,13 +79,16 @@ type Credentials struct {
 
 // Server is a configured Surveyor service, ready to Run.
 type Server struct {
-	cfg     Config
-	db      *store.DB
-	keys    *accesskeys.Store
-	secrets *secrets.Service
-	metrics *metrics
-	handler http.Handler
-	log     *slog.Logger
+	cfg       Config
+	db        *store.DB
+	keys      *accesskeys.Store
+	secrets   *secrets.Service
+	core      *core.Services
+	workers   *runs.Workers
+	scheduler *scheduler.Scheduler
+	metrics   *metrics
+	handler   http.Handler
+	log       *slog.Logger
 }
 
 // New opens the store and builds the service. Close releases it.
@@ -99,23 +117,27 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.keys = &accesskeys.Store{DB: db, Master: master, Now: cfg.Now}
 	s.secrets = &secrets.Service{DB: db, Master: master, Region: cfg.Region, Now: cfg.Now}
-	tokens := awsapi.Tokens{Key: derive(masterKey, "pagination tokens")}
-
-	sm, err := (&secretsmanager.Facade{Secrets: s.secrets, Tokens: tokens}).Service()
+	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease}
+	job := &discovery.Job{Secrets: s.secrets, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
+	s.workers = &runs.Workers{Queue: queue, Handlers: job.Handlers(), N: cfg.Workers, Logger: cfg.Logger}
+	s.core = &core.Services{
+		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job,
+		Tokens: awsapi.Tokens{Key: derive(masterKey, "pagination tokens")},
+		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Notify: s.workers.Notify,
+	}
+	s.scheduler = &scheduler.Scheduler{DB: db, Queue: queue, Now: cfg.Now, Logger: cfg.Logger, Notify: s.workers.Notify}
+	services, err := s.facades()
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	s.metrics = newMetrics(db)
 	api := &awsapi.Handler{
-		Keys:   s.keys,
-		Now:    cfg.Now,
-		Logger: cfg.Logger,
-		Services: map[string]awsapi.Service{
-			"secretsmanager": sm,
-			"sts":            awsapi.STS{},
-		},
-		Observe: s.metrics.observeRequest,
+		Keys:     s.keys,
+		Now:      cfg.Now,
+		Logger:   cfg.Logger,
+		Services: services,
+		Observe:  s.metrics.observeRequest,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -123,6 +145,47 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("/", api)
 	s.handler = mux
 	return s, nil
+}
+
+// facades builds every AWS service this server answers, keyed by SigV4 signing name.
+func (s *Server) facades() (map[string]awsapi.Service, error) {
+	sm, err := (&secretsmanager.Facade{Secrets: s.secrets, Tokens: s.core.Tokens}).Service()
+	if err != nil {
+		return nil, fmt.Errorf("secretsmanager: %w", err)
+	}
+	as, err := (&appsync.Facade{Services: s.core}).Service()
+	if err != nil {
+		return nil, fmt.Errorf("appsync: %w", err)
+	}
+	dz, err := (&datazone.Facade{Services: s.core}).Service()
+	if err != nil {
+		return nil, fmt.Errorf("datazone: %w", err)
+	}
+	ai, err := (&appintegrations.Facade{Services: s.core}).Service()
+	if err != nil {
+		return nil, fmt.Errorf("appintegrations: %w", err)
+	}
+	dm, err := (&dms.Facade{Services: s.core}).Service()
+	if err != nil {
+		return nil, fmt.Errorf("dms: %w", err)
+	}
+	return map[string]awsapi.Service{
+		"secretsmanager":   sm,
+		"appsync":          as,
+		"datazone":         dz,
+		"app-integrations": ai,
+		"dms":              dm,
+		"sts":              awsapi.STS{},
+	}, nil
+}
+
+// Connectors is every connector this binary reads sources with.
+func Connectors() connector.Registry {
+	return connector.Registry{
+		connector.Postgres: postgres.New(),
+		connector.MySQL:    mysql.New(),
+		connector.SQLite:   sqlite.New(),
+	}
 }
 
 func withDefaults(cfg Config) Config {
@@ -196,6 +259,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { s.background(bg) })
+	wg.Go(func() { s.scheduler.Run(bg) })
+	// Workers stop claiming when ctx is done and finish or release what they hold.
+	wg.Go(func() {
+		if err := s.workers.Run(ctx); err != nil {
+			s.log.Warn("workers", "err", err)
+		}
+	})
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

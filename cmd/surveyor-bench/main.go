@@ -1,0 +1,520 @@
+// Command surveyor-bench measures discovery on large schemas: for each engine and size it loads a
+// generated schema (internal/benchgen) into a fresh database, then reports the floor (the
+// connector's catalog queries with every row read and discarded), the full scan (Discover), their
+// ratio, and the peak RSS of a child process that runs one scan.
+//
+//	go run ./cmd/surveyor-bench [-sizes 2000,10000] [-engines postgres,mysql,sqlite] [-runs 3] [-keep]
+//
+// PostgreSQL and MariaDB are the servers named by SURVEYOR_TEST_PG and SURVEYOR_TEST_MYSQL (the
+// internal/testdb defaults otherwise); SQLite is a temporary file. Targets: scan ≤ 1.3× the
+// floor, peak RSS ≤ 150 MB. A missed target is printed as MISSED; the exit status is non-zero
+// only on errors, including a scan that finds a different number of assets than were generated.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/surveyorhq/surveyor/internal/benchgen"
+	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/connector/mysql"
+	"github.com/surveyorhq/surveyor/internal/connector/postgres"
+	"github.com/surveyorhq/surveyor/internal/connector/sqlite"
+	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/testdb"
+)
+
+// Targets from the benchmark issue.
+const (
+	maxRatio  = 1.3
+	maxRSSMiB = 150.0
+)
+
+// scanner is what the bench needs of a connector.
+type scanner interface {
+	Discover(ctx context.Context, src connector.Source, opts connector.Options) (*schema.Snapshot, error)
+	Floor(ctx context.Context, src connector.Source, opts connector.Options) (int64, error)
+}
+
+func scannerFor(engine string) (scanner, error) {
+	switch engine {
+	case connector.Postgres:
+		return postgres.New(), nil
+	case connector.MySQL:
+		return mysql.New(), nil
+	case connector.SQLite:
+		return sqlite.New(), nil
+	}
+	return nil, fmt.Errorf("unknown engine %q (want postgres, mysql or sqlite)", engine)
+}
+
+type config struct {
+	sizes      []int
+	engines    []string
+	runs       int
+	keep       bool
+	seed       int64
+	profileDir string
+	opts       connector.Options
+}
+
+func main() {
+	var (
+		sizes      = flag.String("sizes", "2000,10000", "comma-separated numbers of table-like assets")
+		engines    = flag.String("engines", "postgres,mysql,sqlite", "comma-separated engines")
+		runs       = flag.Int("runs", 3, "timed runs of floor and scan; the median is reported")
+		keep       = flag.Bool("keep", false, "keep the generated databases and files")
+		seed       = flag.Int64("seed", 1, "seed of the schema generator")
+		profileDir = flag.String("profile", "", "directory for CPU and heap profiles of the child scans")
+		childScan  = flag.String("child-scan", "", "internal: run one Discover of this engine on the URI argument and exit")
+		cpuProfile = flag.String("cpuprofile", "", "internal, with -child-scan: write a CPU profile")
+		memProfile = flag.String("memprofile", "", "internal, with -child-scan: write a heap profile")
+	)
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := connector.Options{StatementTimeout: 15 * time.Minute}.WithDefaults()
+
+	if *childScan != "" {
+		if err := child(ctx, *childScan, flag.Arg(0), opts, *cpuProfile, *memProfile, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "child scan:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, opts: opts}
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "-sizes: %q is not a positive number\n", s)
+			os.Exit(2)
+		}
+		cfg.sizes = append(cfg.sizes, n)
+	}
+	for _, e := range strings.Split(*engines, ",") {
+		e = strings.TrimSpace(e)
+		if _, err := scannerFor(e); err != nil {
+			fmt.Fprintln(os.Stderr, "-engines:", err)
+			os.Exit(2)
+		}
+		cfg.engines = append(cfg.engines, e)
+	}
+	if cfg.runs < 1 {
+		fmt.Fprintln(os.Stderr, "-runs must be at least 1")
+		os.Exit(2)
+	}
+	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "surveyor-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one row of the report.
+type result struct {
+	engine             string
+	tables, columns    int
+	genColumns         int
+	load, floor, scan  time.Duration
+	floorRows          int64
+	rssMiB             float64
+	childWall          time.Duration
+	serverVersion      string
+	floorRuns, scanRun []time.Duration
+}
+
+func run(ctx context.Context, cfg config, out, progress io.Writer) error {
+	var results []result
+	var errs []error
+	for _, engine := range cfg.engines {
+		for _, size := range cfg.sizes {
+			r, err := benchOne(ctx, cfg, engine, size, progress)
+			if err != nil {
+				err = fmt.Errorf("%s at %d tables: %w", engine, size, err)
+				fmt.Fprintln(progress, "ERROR:", err)
+				errs = append(errs, err)
+				if ctx.Err() != nil {
+					return errors.Join(errs...)
+				}
+				continue
+			}
+			results = append(results, r)
+		}
+	}
+	report(out, results)
+	return errors.Join(errs...)
+}
+
+func benchOne(ctx context.Context, cfg config, engine string, size int, progress io.Writer) (r result, err error) {
+	r.engine = engine
+	sc, err := scannerFor(engine)
+	if err != nil {
+		return r, err
+	}
+	gen, err := benchgen.Build(engine, size, cfg.seed)
+	if err != nil {
+		return r, err
+	}
+	r.genColumns = gen.Columns
+	fmt.Fprintf(progress, "%s %d: %d assets (%d views, %d materialized views, %d partitioned, %d partitions), %d columns, %d foreign keys, %d indexes\n",
+		engine, size, gen.Tables, gen.Views, gen.MaterializedViews, gen.PartitionedTables, gen.Partitions, gen.Columns, gen.ForeignKeys, gen.Indexes)
+
+	src, db, drop, err := createDatabase(ctx, engine)
+	if err != nil {
+		return r, err
+	}
+	defer func() {
+		db.Close()
+		if cfg.keep {
+			fmt.Fprintf(progress, "%s %d: kept %s\n", engine, size, src.Redacted())
+			return
+		}
+		start := time.Now()
+		if derr := drop(); derr != nil {
+			err = errors.Join(err, fmt.Errorf("drop %s: %w", src.Redacted(), derr))
+		}
+		fmt.Fprintf(progress, "%s %d: dropped in %s\n", engine, size, round(time.Since(start)))
+	}()
+
+	start := time.Now()
+	if err := benchgen.Load(ctx, db, engine, gen.Batches); err != nil {
+		return r, err
+	}
+	r.load = time.Since(start)
+	fmt.Fprintf(progress, "%s %d: loaded in %s\n", engine, size, round(r.load))
+	if engine == connector.Postgres {
+		// Fresh catalogs: give the planner statistics, as a real database has.
+		if _, err := db.ExecContext(ctx, "ANALYZE pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_constraint, pg_catalog.pg_index, pg_catalog.pg_type, pg_catalog.pg_description, pg_catalog.pg_attrdef, pg_catalog.pg_depend"); err != nil {
+			return r, fmt.Errorf("analyze catalogs: %w", err)
+		}
+	}
+
+	// One untimed floor warms the server's caches for both measurements.
+	if r.floorRows, err = sc.Floor(ctx, src, cfg.opts); err != nil {
+		return r, fmt.Errorf("floor: %w", err)
+	}
+	var snap *schema.Snapshot
+	for i := range cfg.runs {
+		start := time.Now()
+		if _, err := sc.Floor(ctx, src, cfg.opts); err != nil {
+			return r, fmt.Errorf("floor: %w", err)
+		}
+		r.floorRuns = append(r.floorRuns, time.Since(start))
+		snap = nil
+		runtime.GC()
+		start = time.Now()
+		if snap, err = sc.Discover(ctx, src, cfg.opts); err != nil {
+			return r, fmt.Errorf("scan: %w", err)
+		}
+		r.scanRun = append(r.scanRun, time.Since(start))
+		fmt.Fprintf(progress, "%s %d: run %d: floor %s, scan %s\n", engine, size, i+1, round(r.floorRuns[i]), round(r.scanRun[i]))
+	}
+	r.floor, r.scan = median(r.floorRuns), median(r.scanRun)
+	r.serverVersion = snap.ServerVersion
+	r.tables, r.columns = count(snap)
+	if r.tables != gen.Tables {
+		return r, fmt.Errorf("scan found %d table-like assets, %d were generated", r.tables, gen.Tables)
+	}
+	if !snap.Complete || len(snap.Failed) > 0 {
+		return r, fmt.Errorf("scan incomplete: complete=%v, %d failed assets", snap.Complete, len(snap.Failed))
+	}
+	snap = nil
+
+	c, err := childScan(ctx, "", src)
+	if err != nil {
+		return r, err
+	}
+	if cfg.profileDir != "" {
+		// Profiling costs memory of its own: profile in a second child, after measuring RSS.
+		prof := filepath.Join(cfg.profileDir, fmt.Sprintf("%s-%d", engine, size))
+		if _, err := childScan(ctx, prof, src); err != nil {
+			return r, err
+		}
+	}
+	if c.Tables != gen.Tables {
+		return r, fmt.Errorf("child scan found %d table-like assets, %d were generated", c.Tables, gen.Tables)
+	}
+	r.rssMiB, r.childWall = c.rssMiB, c.wall
+	fmt.Fprintf(progress, "%s %d: child scan %s, peak RSS %.1f MB\n", engine, size, round(c.wall), c.rssMiB)
+	return r, nil
+}
+
+func count(s *schema.Snapshot) (tables, columns int) {
+	for _, db := range s.Databases {
+		for _, ns := range db.Namespaces {
+			tables += len(ns.Tables)
+			for _, t := range ns.Tables {
+				columns += len(t.Columns)
+			}
+		}
+	}
+	return tables, columns
+}
+
+// createDatabase makes a fresh database for engine and returns its source, an admin connection
+// to it allowing multi-statement batches, and a function that drops it.
+func createDatabase(ctx context.Context, engine string) (connector.Source, *sql.DB, func() error, error) {
+	if engine == connector.SQLite {
+		dir, err := os.MkdirTemp("", "surveyor-bench-")
+		if err != nil {
+			return connector.Source{}, nil, nil, err
+		}
+		path := filepath.Join(dir, "bench.db")
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			os.RemoveAll(dir)
+			return connector.Source{}, nil, nil, err
+		}
+		src := connector.Source{Engine: connector.SQLite, Path: path}
+		return src, db, func() error { return os.RemoveAll(dir) }, nil
+	}
+
+	env, def := "SURVEYOR_TEST_PG", testdb.DefaultPG
+	if engine == connector.MySQL {
+		env, def = "SURVEYOR_TEST_MYSQL", testdb.DefaultMySQL
+	}
+	raw := os.Getenv(env)
+	if raw == "" {
+		raw = def
+	}
+	admin, err := connector.ParseURI(raw)
+	if err != nil {
+		return connector.Source{}, nil, nil, fmt.Errorf("%s: %w", env, err)
+	}
+	name := testdb.Name("surveyor_bench")
+	src := admin
+	src.Database = name
+	var db *sql.DB
+	var drop func() error
+	switch engine {
+	case connector.Postgres:
+		conn, err := pgx.Connect(ctx, testdb.PGDSN(admin))
+		if err != nil {
+			return src, nil, nil, connector.Classify(admin, connector.Unreachable, err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+			return src, nil, nil, fmt.Errorf("create database %s: %w", name, err)
+		}
+		drop = func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			c, err := pgx.Connect(ctx, testdb.PGDSN(admin))
+			if err != nil {
+				return err
+			}
+			defer c.Close(ctx)
+			_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			return err
+		}
+		db, err = sql.Open("pgx", testdb.PGDSN(src))
+		if err != nil {
+			return src, nil, nil, errors.Join(err, drop())
+		}
+	case connector.MySQL:
+		adminDB, err := sql.Open("mysql", testdb.MySQLDSN(admin))
+		if err != nil {
+			return src, nil, nil, err
+		}
+		defer adminDB.Close()
+		if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			return src, nil, nil, connector.Classify(admin, connector.Failed, fmt.Errorf("create database %s: %w", name, err))
+		}
+		drop = func() error {
+			d, err := sql.Open("mysql", testdb.MySQLDSN(admin))
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			_, err = d.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name)
+			return err
+		}
+		db, err = sql.Open("mysql", testdb.MySQLDSN(src))
+		if err != nil {
+			return src, nil, nil, errors.Join(err, drop())
+		}
+	}
+	return src, db, drop, nil
+}
+
+// childResult is what a child scan prints, plus what the parent measured of it.
+type childResult struct {
+	Tables  int `json:"tables"`
+	Columns int `json:"columns"`
+	rssMiB  float64
+	wall    time.Duration
+}
+
+// childScan runs one Discover in a child process of this program and reads its peak RSS. With a
+// profile path prefix, the child writes <prefix>.cpu.pprof and <prefix>.heap.pprof.
+func childScan(ctx context.Context, profile string, src connector.Source) (childResult, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return childResult{}, fmt.Errorf("child scan: %w", err)
+	}
+	args := []string{"-child-scan", src.Engine}
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile+".cpu.pprof", "-memprofile", profile+".heap.pprof")
+	}
+	args = append(args, uri(src))
+	cmd := exec.CommandContext(ctx, self, args...)
+	var stdout strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return childResult{}, fmt.Errorf("child scan: %w", err)
+	}
+	var c childResult
+	c.wall = time.Since(start)
+	if err := json.Unmarshal([]byte(stdout.String()), &c); err != nil {
+		return c, fmt.Errorf("child scan printed %q: %w", stdout.String(), err)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return c, fmt.Errorf("child scan: no rusage on %s", runtime.GOOS)
+	}
+	c.rssMiB = float64(ru.Maxrss) / 1024 // KiB on Linux
+	return c, nil
+}
+
+// uri renders a source for the child's command line.
+func uri(s connector.Source) string {
+	if s.Engine == connector.SQLite {
+		return "sqlite://" + s.Path
+	}
+	u := s.Engine + "://" + s.User
+	if s.Password != "" {
+		u += ":" + s.Password
+	}
+	return u + "@" + s.Address() + "/" + s.Database
+}
+
+// child is the body of the child process: one Discover, counts on w as JSON.
+func child(ctx context.Context, engine, rawURI string, opts connector.Options, cpuProfile, memProfile string, w io.Writer) error {
+	sc, err := scannerFor(engine)
+	if err != nil {
+		return err
+	}
+	src, err := connector.ParseURI(rawURI)
+	if err != nil {
+		return err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	snap, err := sc.Discover(ctx, src, opts)
+	if err != nil {
+		return err
+	}
+	if memProfile != "" {
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+	}
+	var c childResult
+	c.Tables, c.Columns = count(snap)
+	return json.NewEncoder(w).Encode(c)
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond)
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	default:
+		return d.Round(100 * time.Microsecond)
+	}
+}
+
+func report(w io.Writer, results []result) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| engine | tables | columns | load | floor | scan | ratio | peak RSS (MB) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	var notes []string
+	for _, r := range results {
+		ratio := float64(r.scan) / float64(r.floor)
+		ratioCell := fmt.Sprintf("%.2f", ratio)
+		if ratio > maxRatio {
+			ratioCell += " MISSED"
+		}
+		rssCell := fmt.Sprintf("%.1f", r.rssMiB)
+		if r.rssMiB > maxRSSMiB {
+			rssCell += " MISSED"
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %s | %s | %s | %s |\n",
+			r.engine, r.tables, r.columns, round(r.load), round(r.floor), round(r.scan), ratioCell, rssCell)
+		if r.columns != r.genColumns {
+			notes = append(notes, fmt.Sprintf("%s at %d tables: scan found %d columns, %d were generated", r.engine, r.tables, r.columns, r.genColumns))
+		}
+		notes = append(notes, fmt.Sprintf("%s at %d tables: floor reads %d rows; floor runs %v; scan runs %v; child scan wall %s",
+			r.engine, r.tables, r.floorRows, roundAll(r.floorRuns), roundAll(r.scanRun), round(r.childWall)))
+	}
+	fmt.Fprintln(w)
+	servers := map[string]string{}
+	for _, r := range results {
+		if r.serverVersion != "" {
+			servers[r.engine] = r.serverVersion
+		}
+	}
+	var versions []string
+	for _, e := range []string{connector.Postgres, connector.MySQL, connector.SQLite} {
+		if v, ok := servers[e]; ok {
+			versions = append(versions, v)
+		}
+	}
+	fmt.Fprintf(w, "Machine: nproc %d, %s %s/%s; %s. Targets: scan ≤ %.1f× floor, peak RSS ≤ %.0f MB.\n",
+		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(versions, ", "), maxRatio, maxRSSMiB)
+	for _, n := range notes {
+		fmt.Fprintln(w, "- "+n)
+	}
+}
+
+func roundAll(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = round(d)
+	}
+	return out
+}
