@@ -24,8 +24,11 @@ type Services struct {
 	Secrets   *secrets.Service
 	Discovery *discovery.Job
 	Tokens    awsapi.Tokens
-	Region    string
-	Logger    *slog.Logger
+	// Master seals secret material a façade keeps in its own documents (a DMS endpoint's
+	// password): seal with the resource id as additional data, never store it in clear.
+	Master *secrets.Sealer
+	Region string
+	Logger *slog.Logger
 	// Clock and ids. Now is never nil in a Services the server built.
 	Now func() time.Time
 	// Notify wakes the workers; call it after a transaction that enqueued runs has committed.

@@ -55,6 +55,11 @@ type Config struct {
 	User     string `json:"user,omitempty"`
 	Database string `json:"database,omitempty"`
 	Path     string `json:"path,omitempty"`
+	// SealedPassword is a password sealed by the master key with SealPassword, for sources whose
+	// credentials live in a façade's own document (DMS endpoints) rather than in a secret.
+	SealedPassword string `json:"sealedPassword,omitempty"`
+	// Params are connector options (the files connector's folders and filters, sslmode...).
+	Params map[string]string `json:"params,omitempty"`
 	// Rules select the tables read (ordered INCLUDE/EXCLUDE).
 	Rules []filter.Rule `json:"rules,omitempty"`
 	// ListNamespaces also records the source's namespaces (schemas) in the run result.
@@ -73,7 +78,9 @@ type Result struct {
 
 // Job runs discovery and ping runs.
 type Job struct {
-	Secrets    *secrets.Service
+	Secrets *secrets.Service
+	// Master opens Config.SealedPassword.
+	Master     *secrets.Sealer
 	Connectors connector.Registry
 	Catalog    *catalog.Catalog
 	// ConnectTimeout bounds connecting; 0 means the connector default.
@@ -218,6 +225,19 @@ func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector
 		Database: first(cfg.Database, rds.DBName),
 		Params:   map[string]string{},
 	}
+	for k, v := range cfg.Params {
+		src.Params[k] = v
+	}
+	if cfg.SealedPassword != "" {
+		if j.Master == nil {
+			return connector.Source{}, errors.New("a sealed password needs the master key")
+		}
+		pw, err := j.Master.Open(cfg.SealedPassword, []byte(passwordAAD(account)))
+		if err != nil {
+			return connector.Source{}, &SourceError{ErrAccessDenied, "the stored password cannot be decrypted: the master key changed"}
+		}
+		src.Password = string(pw)
+	}
 	src.Port = cfg.Port
 	if src.Port == 0 {
 		src.Port = int(rds.Port)
@@ -234,6 +254,13 @@ func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector
 	}
 	return src, nil
 }
+
+// SealPassword seals a password for Config.SealedPassword; only runs of the same account open it.
+func SealPassword(master *secrets.Sealer, account, password string) string {
+	return master.Seal([]byte(password), []byte(passwordAAD(account)))
+}
+
+func passwordAAD(account string) string { return "source-password:" + account }
 
 // rdsSecret is the RDS secret JSON layout; port may be a number or a string.
 type rdsSecret struct {

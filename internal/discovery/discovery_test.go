@@ -236,3 +236,26 @@ func TestStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestSealedPassword(t *testing.T) {
+	h := newHarness(t)
+	master, _ := secrets.NewSealer(secrets.NewDataKey())
+	h.job.Master = master
+	d := testdb.New(t, connector.MySQL, "surveyor_sealed")
+	user := testdb.Name("svy")
+	d.Exec(t, fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY 'sealed-pw-1'", user), fmt.Sprintf("GRANT SELECT ON %s.* TO '%s'@'%%'", d.Source.Database, user), "CREATE TABLE t (id int)")
+	t.Cleanup(func() { d.SQL.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
+	cfg := discovery.Config{Engine: "mysql", Host: d.Source.Host, Port: d.Source.Port, User: user, Database: d.Source.Database,
+		SealedPassword: discovery.SealPassword(master, acct, "sealed-pw-1")}
+	if strings.Contains(cfg.SealedPassword, "sealed-pw-1") {
+		t.Fatal("sealed password is readable")
+	}
+	if r := h.run(t, discovery.JobDiscover, "sealed", cfg); r.Status != runs.StatusSuccess || stats(t, r).Added != 1 {
+		t.Fatalf("run with a sealed password = %s %q", r.Status, r.ErrorDetail)
+	}
+	// Sealed for another account, it does not open.
+	cfg.SealedPassword = discovery.SealPassword(master, "999999999999", "sealed-pw-1")
+	if r := h.run(t, discovery.JobDiscover, "sealed-other", cfg); r.Status != runs.StatusFailed || r.ErrorType != discovery.ErrAccessDenied {
+		t.Errorf("password sealed for another account: %s %s %q", r.Status, r.ErrorType, r.ErrorDetail)
+	}
+}

@@ -118,11 +118,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.keys = &accesskeys.Store{DB: db, Master: master, Now: cfg.Now}
 	s.secrets = &secrets.Service{DB: db, Master: master, Region: cfg.Region, Now: cfg.Now}
 	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease}
-	job := &discovery.Job{Secrets: s.secrets, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
+	job := &discovery.Job{Secrets: s.secrets, Master: master, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
 	s.workers = &runs.Workers{Queue: queue, Handlers: job.Handlers(), N: cfg.Workers, Logger: cfg.Logger}
 	s.core = &core.Services{
 		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job,
-		Tokens: awsapi.Tokens{Key: derive(masterKey, "pagination tokens")},
+		Tokens: awsapi.Tokens{Key: derive(masterKey, "pagination tokens")}, Master: master,
 		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Notify: s.workers.Notify,
 	}
 	s.scheduler = &scheduler.Scheduler{DB: db, Queue: queue, Now: cfg.Now, Logger: cfg.Logger, Notify: s.workers.Notify}
