@@ -149,13 +149,16 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 
 // GetValue returns the value of a version, chosen by id or by staging label (AWSCURRENT by
 // default), and records the access. A secret scheduled for deletion cannot be read.
+//
+// Reads run in a read-only transaction; the access date (which AWS reports to the day) is written
+// only when the day changes, so reads do not queue behind the store's single writer.
 func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, stage string) (*Secret, Version, Value, error) {
 	var (
 		sec *Secret
 		ver Version
 		val Value
 	)
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		sec, err = s.find(ctx, tx, account, secretID, true)
 		if err != nil {
@@ -179,15 +182,28 @@ func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, st
 		}
 		ver = *found
 		val, err = s.openVersion(ctx, tx, sec, ver.ID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		sec.AccessedAt = &now
-		_, err = tx.Exec(ctx, "UPDATE secrets SET accessed_at = ? WHERE id = ?", ms(now), sec.ID)
 		return err
 	})
-	return sec, ver, val, err
+	if err != nil {
+		return nil, ver, val, err
+	}
+	now := s.now()
+	if sec.AccessedAt == nil || !sameDay(*sec.AccessedAt, now) {
+		if err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, "UPDATE secrets SET accessed_at = ? WHERE id = ?", ms(now), sec.ID)
+			return err
+		}); err != nil {
+			return nil, ver, Value{}, fmt.Errorf("record access: %w", err)
+		}
+		sec.AccessedAt = &now
+	}
+	return sec, ver, val, nil
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.UTC().Date()
+	by, bm, bd := b.UTC().Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // Current returns the AWSCURRENT value of a secret, for connectors that need credentials.

@@ -125,6 +125,9 @@ func TestService(t *testing.T) {
 				t.Errorf("Current(%s) = %v, %v", id, v, err)
 			}
 		}
+		if d, _ := svc.Describe(ctx, acct, "prod/db"); d.AccessedAt == nil || !d.AccessedAt.Equal(now) {
+			t.Errorf("access not recorded: %v", d.AccessedAt)
+		}
 		if _, err := svc.Current(ctx, other, sec.ARN); !errors.Is(err, secrets.ErrNotFound) {
 			t.Errorf("other account read the secret: %v", err)
 		}
