@@ -56,6 +56,9 @@ type Secret struct {
 	DeletedAt   *time.Time
 	DeleteAfter *time.Time
 	Versions    []Version
+
+	dataKey string            // sealed by the master key
+	sealed  map[string]string // version id → value sealed by the data key
 }
 
 // Version is one version of a secret's value and its staging labels.
@@ -107,7 +110,7 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 			if existing.DeletedAt != nil {
 				return fmt.Errorf("%w: You can't create this secret because a secret with this name is already scheduled for deletion.", ErrInvalidState)
 			}
-			if in.VersionID != "" && in.Value != nil && s.sameVersion(ctx, tx, existing, in.VersionID, *in.Value) {
+			if in.VersionID != "" && in.Value != nil && s.sameVersion(existing, in.VersionID, *in.Value) {
 				out, versionID = existing, in.VersionID
 				return nil
 			}
@@ -158,7 +161,7 @@ func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, st
 		ver Version
 		val Value
 	)
-	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		sec, err = s.find(ctx, tx, account, secretID, true)
 		if err != nil {
@@ -181,7 +184,7 @@ func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, st
 			return fmt.Errorf("%w: Secrets Manager can't find the specified secret value for %s.", ErrNotFound, describeSelector(versionID, stage))
 		}
 		ver = *found
-		val, err = s.openVersion(ctx, tx, sec, ver.ID)
+		val, err = s.openVersion(sec, ver.ID)
 		return err
 	})
 	if err != nil {
@@ -272,7 +275,7 @@ func (s *Service) List(ctx context.Context, account string, in ListInput) ([]*Se
 			ids, more = ids[:in.Limit], true
 		}
 		for _, id := range ids {
-			sec, err := s.load(ctx, tx, "id = ?", id)
+			sec, err := s.load(ctx, tx, "s.id = ?", id)
 			if err != nil {
 				return err
 			}
@@ -308,14 +311,14 @@ func (s *Service) PutValue(ctx context.Context, account, secretID, versionID str
 		}
 		for _, v := range sec.Versions {
 			if v.ID == versionID {
-				if s.sameVersion(ctx, tx, sec, versionID, val) {
+				if s.sameVersion(sec, versionID, val) {
 					ver = v
 					return nil
 				}
 				return fmt.Errorf("%w: You can't modify an existing version, you can only create a new version.", ErrExists)
 			}
 		}
-		dataKey, err := s.dataKey(ctx, tx, sec)
+		dataKey, err := s.dataKey(sec)
 		if err != nil {
 			return err
 		}
@@ -327,7 +330,7 @@ func (s *Service) PutValue(ctx context.Context, account, secretID, versionID str
 		if err != nil {
 			return err
 		}
-		sec, err = s.load(ctx, tx, "id = ?", sec.ID)
+		sec, err = s.load(ctx, tx, "s.id = ?", sec.ID)
 		if err != nil {
 			return err
 		}
@@ -489,13 +492,13 @@ func (s *Service) find(ctx context.Context, tx *store.Tx, account, id string, wi
 	)
 	switch {
 	case strings.HasPrefix(id, "arn:"):
-		sec, err = s.load(ctx, tx, "account_id = ? AND arn = ?", account, id)
+		sec, err = s.load(ctx, tx, "s.account_id = ? AND s.arn = ?", account, id)
 		if errors.Is(err, ErrNotFound) {
 			// A partial ARN names the secret without the six random characters.
-			sec, err = s.load(ctx, tx, "account_id = ? AND substr(arn, 1, ?) = ? AND length(arn) = ?", account, len(id), id, len(id)+7)
+			sec, err = s.load(ctx, tx, "s.account_id = ? AND substr(s.arn, 1, ?) = ? AND length(s.arn) = ?", account, len(id), id, len(id)+7)
 		}
 	default:
-		sec, err = s.load(ctx, tx, "account_id = ? AND name = ?", account, id)
+		sec, err = s.load(ctx, tx, "s.account_id = ? AND s.name = ?", account, id)
 	}
 	if err != nil {
 		return nil, err
@@ -507,51 +510,53 @@ func (s *Service) find(ctx context.Context, tx *store.Tx, account, id string, wi
 }
 
 func (s *Service) load(ctx context.Context, tx *store.Tx, where string, args ...any) (*Secret, error) {
-	var (
-		sec                          Secret
-		tags                         string
-		created, updated             int64
-		accessed, deleted, deleteAft sql.NullInt64
-	)
-	err := tx.QueryRow(ctx, `SELECT id, account_id, name, arn, description, kms_key_id, tags, created_at, updated_at,
-		accessed_at, deleted_at, delete_after FROM secrets WHERE `+where, args...).Scan(&sec.ID, &sec.AccountID, &sec.Name,
-		&sec.ARN, &sec.Description, &sec.KmsKeyID, &tags, &created, &updated, &accessed, &deleted, &deleteAft)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: Secrets Manager can't find the specified secret.", ErrNotFound)
-	}
+	rows, err := tx.Query(ctx, `SELECT s.id, s.account_id, s.name, s.arn, s.description, s.kms_key_id, s.tags, s.created_at,
+		s.updated_at, s.accessed_at, s.deleted_at, s.delete_after, s.data_key, v.version_id, v.stages, v.created_at, v.sealed
+		FROM secrets s LEFT JOIN secret_versions v ON v.secret_id = s.id
+		WHERE `+where+` ORDER BY v.created_at DESC, v.version_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read secret: %w", err)
 	}
-	_ = json.Unmarshal([]byte(tags), &sec.Tags)
-	sec.CreatedAt, sec.UpdatedAt = fromMS(created), fromMS(updated)
-	sec.AccessedAt, sec.DeletedAt, sec.DeleteAfter = nullTime(accessed), nullTime(deleted), nullTime(deleteAft)
-	rows, err := tx.Query(ctx, "SELECT version_id, stages, created_at FROM secret_versions WHERE secret_id = ? ORDER BY created_at DESC, version_id", sec.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read versions: %w", err)
-	}
 	defer rows.Close()
+	var sec *Secret
 	for rows.Next() {
 		var (
-			v      Version
-			stages string
-			at     int64
+			cur                          Secret
+			tags                         string
+			created, updated             int64
+			accessed, deleted, deleteAft sql.NullInt64
+			vid, stages, sealed          sql.NullString
+			vat                          sql.NullInt64
 		)
-		if err := rows.Scan(&v.ID, &stages, &at); err != nil {
-			return nil, err
+		if err := rows.Scan(&cur.ID, &cur.AccountID, &cur.Name, &cur.ARN, &cur.Description, &cur.KmsKeyID, &tags, &created,
+			&updated, &accessed, &deleted, &deleteAft, &cur.dataKey, &vid, &stages, &vat, &sealed); err != nil {
+			return nil, fmt.Errorf("read secret: %w", err)
 		}
-		_ = json.Unmarshal([]byte(stages), &v.Stages)
-		v.CreatedAt = fromMS(at)
-		sec.Versions = append(sec.Versions, v)
+		if sec == nil {
+			sec = &cur
+			_ = json.Unmarshal([]byte(tags), &sec.Tags)
+			sec.CreatedAt, sec.UpdatedAt = fromMS(created), fromMS(updated)
+			sec.AccessedAt, sec.DeletedAt, sec.DeleteAfter = nullTime(accessed), nullTime(deleted), nullTime(deleteAft)
+			sec.sealed = map[string]string{}
+		}
+		if vid.Valid {
+			v := Version{ID: vid.String, CreatedAt: fromMS(vat.Int64)}
+			_ = json.Unmarshal([]byte(stages.String), &v.Stages)
+			sec.Versions = append(sec.Versions, v)
+			sec.sealed[v.ID] = sealed.String
+		}
 	}
-	return &sec, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	if sec == nil {
+		return nil, fmt.Errorf("%w: Secrets Manager can't find the specified secret.", ErrNotFound)
+	}
+	return sec, nil
 }
 
-func (s *Service) dataKey(ctx context.Context, tx *store.Tx, sec *Secret) ([]byte, error) {
-	var sealed string
-	if err := tx.QueryRow(ctx, "SELECT data_key FROM secrets WHERE id = ?", sec.ID).Scan(&sealed); err != nil {
-		return nil, fmt.Errorf("read data key: %w", err)
-	}
-	k, err := s.Master.Open(sealed, []byte("secret:"+sec.ID))
+func (s *Service) dataKey(sec *Secret) ([]byte, error) {
+	k, err := s.Master.Open(sec.dataKey, []byte("secret:"+sec.ID))
 	if err != nil {
 		return nil, fmt.Errorf("open data key of %s: %w", sec.Name, err)
 	}
@@ -589,20 +594,17 @@ func (s *Service) addVersion(ctx context.Context, tx *store.Tx, sec *Secret, dat
 	return nil
 }
 
-func (s *Service) openVersion(ctx context.Context, tx *store.Tx, sec *Secret, versionID string) (Value, error) {
-	dataKey, err := s.dataKey(ctx, tx, sec)
+// openVersion decrypts a version of a secret loaded with its sealed values.
+func (s *Service) openVersion(sec *Secret, versionID string) (Value, error) {
+	dataKey, err := s.dataKey(sec)
 	if err != nil {
 		return Value{}, err
-	}
-	var sealed string
-	if err := tx.QueryRow(ctx, "SELECT sealed FROM secret_versions WHERE secret_id = ? AND version_id = ?", sec.ID, versionID).Scan(&sealed); err != nil {
-		return Value{}, fmt.Errorf("read version: %w", err)
 	}
 	sealer, err := NewSealer(dataKey)
 	if err != nil {
 		return Value{}, err
 	}
-	plain, err := sealer.Open(sealed, []byte(sec.ID+"/"+versionID))
+	plain, err := sealer.Open(sec.sealed[versionID], []byte(sec.ID+"/"+versionID))
 	if err != nil {
 		return Value{}, fmt.Errorf("open value of %s: %w", sec.Name, err)
 	}
@@ -613,8 +615,8 @@ func (s *Service) openVersion(ctx context.Context, tx *store.Tx, sec *Secret, ve
 	return v, nil
 }
 
-func (s *Service) sameVersion(ctx context.Context, tx *store.Tx, sec *Secret, versionID string, val Value) bool {
-	got, err := s.openVersion(ctx, tx, sec, versionID)
+func (s *Service) sameVersion(sec *Secret, versionID string, val Value) bool {
+	got, err := s.openVersion(sec, versionID)
 	if err != nil {
 		return false
 	}

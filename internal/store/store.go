@@ -155,6 +155,12 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.tx(ctx, db.read, &sql.TxOptions{ReadOnly: db.Dialect == Postgres}, fn)
 }
 
+// Read runs fn with statements that each run on their own against the read pool, without a
+// transaction: the cheapest way to do a lookup that one statement answers.
+func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
+	return fn(&Tx{tx: db.read, dialect: db.Dialect})
+}
+
 func (db *DB) tx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
@@ -171,10 +177,18 @@ func (db *DB) tx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func
 	return nil
 }
 
-// Tx is a transaction. Its methods take SQL with `?` placeholders.
+// Tx is a transaction (or, from Read, a series of single statements). Its methods take SQL with
+// `?` placeholders.
 type Tx struct {
-	tx      *sql.Tx
+	tx      queryer
 	dialect Dialect
+}
+
+// queryer is what *sql.Tx and *sql.DB share.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // Dialect is the engine the transaction runs on.
