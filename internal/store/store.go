@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -46,6 +47,8 @@ type DB struct {
 	// and read is a separate pool of readers. For PostgreSQL both are the same pool.
 	write *sql.DB
 	read  *sql.DB
+	// stmts caches prepared statements of Read, by SQL text: hot lookups skip the parser.
+	stmts sync.Map
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL, or a path to a
@@ -133,6 +136,10 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -158,7 +165,47 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 // Read runs fn with statements that each run on their own against the read pool, without a
 // transaction: the cheapest way to do a lookup that one statement answers.
 func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
-	return fn(&Tx{tx: db.read, dialect: db.Dialect})
+	return fn(&Tx{tx: &preparedPool{db: db}, dialect: db.Dialect})
+}
+
+// preparedPool runs statements on the read pool through cached prepared statements.
+type preparedPool struct{ db *DB }
+
+func (p *preparedPool) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := p.db.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := p.db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := p.db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (p *preparedPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return nil, errors.New("store: Read is for reading; use Tx to write")
+}
+
+func (p *preparedPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (p *preparedPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		// *sql.Row carries its error to Scan only when built by database/sql; run the query
+		// unprepared so the caller sees the same error there.
+		return p.db.read.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 func (db *DB) tx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
