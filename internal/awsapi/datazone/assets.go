@@ -1,0 +1,379 @@
+package datazone
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/store"
+)
+
+// assetType is the DataZone managed asset type of an imported table: Glue or Redshift (by the
+// data source's configuration), table or view.
+func assetType(flavour string, k schema.Kind) string {
+	prefix := "amazon.datazone.GlueTable"
+	if flavour == "redshift" {
+		prefix = "amazon.datazone.RedshiftTable"
+	}
+	if k == schema.KindView || k == schema.KindMaterializedView {
+		prefix = prefix[:len(prefix)-len("Table")] + "View"
+	}
+	return prefix + "AssetType"
+}
+
+type columnForm struct {
+	ColumnName  string `json:"columnName"`
+	DataType    string `json:"dataType"`
+	Description string `json:"description,omitempty"`
+}
+
+// assetForms renders an asset's forms: the table form (GlueTableForm or RedshiftTableForm) with
+// its columns and types, and DataSourceReferenceForm naming the data source.
+func (f *Facade) assetForms(acct, flavour string, a *catalog.Asset) []FormOutput {
+	cols := make([]columnForm, 0, len(a.Table.Columns))
+	for _, c := range a.Table.Columns {
+		cols = append(cols, columnForm{ColumnName: c.Name, DataType: c.Type.Declared, Description: c.Comment})
+	}
+	content := map[string]any{"databaseName": a.Ref.Database, "schemaName": a.Ref.Namespace, "tableName": a.Ref.Table,
+		"tableType": string(a.Kind), "columns": cols, "region": f.Region}
+	if a.Table.Comment != "" {
+		content["tableDescription"] = a.Table.Comment
+	}
+	name, typ := "GlueTableForm", "amazon.datazone.GlueTableFormType"
+	if flavour == "redshift" {
+		name, typ = "RedshiftTableForm", "amazon.datazone.RedshiftTableFormType"
+		content["accountId"] = acct
+	} else {
+		content["catalogId"] = acct
+		content["tableArn"] = fmt.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", f.Region, acct, a.Ref.Database, a.Ref.Table)
+	}
+	body, _ := json.Marshal(content)
+	ref, _ := json.Marshal(map[string]string{"dataSourceIdentifier": a.SourceID, "dataSourceRunId": a.RunID})
+	return []FormOutput{
+		{FormName: name, TypeName: typ, TypeRevision: "1", Content: string(body)},
+		{FormName: "DataSourceReferenceForm", TypeName: "amazon.datazone.DataSourceReferenceFormType", TypeRevision: "1", Content: string(ref)},
+	}
+}
+
+type assetOutput struct {
+	ID                     string              `json:"id"`
+	Name                   string              `json:"name"`
+	TypeIdentifier         string              `json:"typeIdentifier"`
+	TypeRevision           string              `json:"typeRevision"`
+	ExternalIdentifier     string              `json:"externalIdentifier,omitempty"`
+	Revision               string              `json:"revision"`
+	Description            string              `json:"description,omitempty"`
+	CreatedAt              awsapi.EpochSeconds `json:"createdAt"`
+	CreatedBy              string              `json:"createdBy"`
+	FirstRevisionCreatedAt awsapi.EpochSeconds `json:"firstRevisionCreatedAt"`
+	FirstRevisionCreatedBy string              `json:"firstRevisionCreatedBy"`
+	OwningProjectID        string              `json:"owningProjectId"`
+	DomainID               string              `json:"domainId"`
+	FormsOutput            []FormOutput        `json:"formsOutput"`
+	ReadOnlyFormsOutput    []FormOutput        `json:"readOnlyFormsOutput,omitempty"`
+}
+
+// assetContext finds the domain, project and flavour of an asset from the run that wrote its
+// revision, so assets stay readable after their data source is deleted.
+func (f *Facade) assetContext(ctx context.Context, a *catalog.Asset) *runMeta {
+	r, err := f.Runs.Get(ctx, a.AccountID, a.RunID)
+	if err != nil {
+		return nil
+	}
+	return metaOf(r)
+}
+
+func (f *Facade) getAsset(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID, id, err := labelsDomainAndID(r, "identifier")
+	if err != nil {
+		return 0, nil, err
+	}
+	revText, hasRev, err := r.QueryString("revision")
+	if err != nil {
+		return 0, nil, err
+	}
+	v := newValidator()
+	if hasRev {
+		v.Length("revision", revText, 1, 64)
+	}
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	rev := 0
+	if hasRev {
+		n, perr := strconv.Atoi(revText)
+		if perr != nil || n < 1 {
+			return 0, nil, notFound("Asset %s has no revision %s.", id, revText)
+		}
+		rev = n
+	}
+	acct := account(ctx)
+	var a *catalog.Asset
+	err = f.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		a, err = f.Catalog.GetAsset(ctx, tx, acct, id, rev)
+		return err
+	})
+	if errors.Is(err, catalog.ErrNotFound) {
+		return 0, nil, notFound("Asset %s (revision %s) was not found in domain %s.", id, revText, domainID)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	m := f.assetContext(ctx, a)
+	if m == nil || m.DomainID != domainID {
+		return 0, nil, notFound("Asset %s was not found in domain %s.", id, domainID)
+	}
+	return 0, f.assetOut(acct, m, a), nil
+}
+
+func (f *Facade) assetOut(acct string, m *runMeta, a *catalog.Asset) *assetOutput {
+	return &assetOutput{ID: a.ID, Name: a.Ref.Table, TypeIdentifier: assetType(m.Flavour, a.Kind), TypeRevision: "1",
+		ExternalIdentifier: a.Ref.String(), Revision: strconv.Itoa(a.Revision), Description: a.Table.Comment,
+		CreatedAt: awsapi.EpochSeconds(a.CreatedAt), CreatedBy: acct, FirstRevisionCreatedAt: awsapi.EpochSeconds(a.FirstRevisionAt),
+		FirstRevisionCreatedBy: acct, OwningProjectID: m.ProjectID, DomainID: m.DomainID, FormsOutput: f.assetForms(acct, m.Flavour, a)}
+}
+
+type revisionCursor struct {
+	Offset int `json:"o"`
+}
+
+func (f *Facade) listAssetRevisions(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID, id, err := labelsDomainAndID(r, "identifier")
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, token, err := validatePaging(r, 50)
+	if err != nil {
+		return 0, nil, err
+	}
+	acct := account(ctx)
+	scope := acct + "/ListAssetRevisions/" + domainID + "/" + id
+	var cur revisionCursor
+	if token != "" && f.Tokens.Decode(scope, token, &cur) != nil {
+		return 0, nil, badToken()
+	}
+	var (
+		a    *catalog.Asset
+		revs []catalog.Revision
+	)
+	err = f.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		if a, err = f.Catalog.GetAsset(ctx, tx, acct, id, 0); err != nil {
+			return err
+		}
+		revs, err = f.Catalog.ListRevisions(ctx, tx, acct, id)
+		return err
+	})
+	if errors.Is(err, catalog.ErrNotFound) {
+		return 0, nil, notFound("Asset %s was not found in domain %s.", id, domainID)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	if m := f.assetContext(ctx, a); m == nil || m.DomainID != domainID {
+		return 0, nil, notFound("Asset %s was not found in domain %s.", id, domainID)
+	}
+	type item struct {
+		DomainID  string              `json:"domainId"`
+		ID        string              `json:"id"`
+		Revision  string              `json:"revision"`
+		CreatedBy string              `json:"createdBy"`
+		CreatedAt awsapi.EpochSeconds `json:"createdAt"`
+	}
+	out := struct {
+		Items     []item `json:"items"`
+		NextToken string `json:"nextToken,omitempty"`
+	}{Items: []item{}}
+	for i := cur.Offset; i < len(revs) && len(out.Items) < limit; i++ {
+		out.Items = append(out.Items, item{DomainID: domainID, ID: id, Revision: strconv.Itoa(revs[i].Revision), CreatedBy: acct,
+			CreatedAt: awsapi.EpochSeconds(revs[i].CreatedAt)})
+	}
+	if end := cur.Offset + len(out.Items); end < len(revs) {
+		if out.NextToken, err = f.Tokens.Encode(scope, revisionCursor{Offset: end}); err != nil {
+			return 0, nil, err
+		}
+	}
+	return 0, out, nil
+}
+
+// searchInput is the Search request.
+type searchInput struct {
+	SearchScope             *string                      `json:"searchScope"`
+	OwningProjectIdentifier string                       `json:"owningProjectIdentifier"`
+	SearchText              *string                      `json:"searchText"`
+	SearchIn                []struct{ Attribute string } `json:"searchIn"`
+	Filters                 json.RawMessage              `json:"filters"`
+	Sort                    *struct {
+		Attribute string `json:"attribute"`
+		Order     string `json:"order"`
+	} `json:"sort"`
+	AdditionalAttributes []string `json:"additionalAttributes"`
+	MaxResults           *int64   `json:"maxResults"`
+	NextToken            *string  `json:"nextToken"`
+}
+
+type assetItem struct {
+	DomainID               string              `json:"domainId"`
+	Identifier             string              `json:"identifier"`
+	Name                   string              `json:"name"`
+	TypeIdentifier         string              `json:"typeIdentifier"`
+	TypeRevision           string              `json:"typeRevision"`
+	ExternalIdentifier     string              `json:"externalIdentifier,omitempty"`
+	Description            string              `json:"description,omitempty"`
+	CreatedAt              awsapi.EpochSeconds `json:"createdAt"`
+	CreatedBy              string              `json:"createdBy"`
+	FirstRevisionCreatedAt awsapi.EpochSeconds `json:"firstRevisionCreatedAt"`
+	FirstRevisionCreatedBy string              `json:"firstRevisionCreatedBy"`
+	OwningProjectID        string              `json:"owningProjectId"`
+	AdditionalAttributes   *struct {
+		FormsOutput []FormOutput `json:"formsOutput,omitempty"`
+	} `json:"additionalAttributes,omitempty"`
+}
+
+type searchCursor struct {
+	Offset int `json:"o"`
+}
+
+func (f *Facade) search(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID := r.Labels["domainIdentifier"]
+	var in searchInput
+	if err := r.DecodeJSON(&in); err != nil {
+		return 0, nil, err
+	}
+	v := newValidator()
+	validateDomainID(v, "domainIdentifier", domainID)
+	v.Required("searchScope", in.SearchScope != nil)
+	if in.SearchScope != nil {
+		v.Enum("searchScope", *in.SearchScope, "ASSET", "GLOSSARY", "GLOSSARY_TERM", "DATA_PRODUCT")
+	}
+	validateID(v, "owningProjectIdentifier", in.OwningProjectIdentifier, false)
+	if in.SearchText != nil {
+		v.Length("searchText", *in.SearchText, 1, 512)
+	}
+	if in.SearchIn != nil {
+		v.Count("searchIn", len(in.SearchIn), 1, 10)
+		for _, s := range in.SearchIn {
+			v.Length("searchIn.member.attribute", s.Attribute, 1, 128)
+		}
+	}
+	if in.Sort != nil {
+		v.Length("sort.attribute", in.Sort.Attribute, 1, 128)
+		if in.Sort.Order != "" {
+			v.Enum("sort.order", in.Sort.Order, "ASCENDING", "DESCENDING")
+		}
+	}
+	for _, a := range in.AdditionalAttributes {
+		v.Enum("additionalAttributes.member", a, "FORMS", "TIME_SERIES_DATA_POINT_FORMS", "TEXT_MATCH_RATIONALE")
+	}
+	if in.MaxResults != nil {
+		v.Range("maxResults", *in.MaxResults, 1, 50)
+	}
+	if in.NextToken != nil {
+		v.Length("nextToken", *in.NextToken, 1, 8192)
+	}
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	if len(in.Filters) > 0 && string(in.Filters) != "null" {
+		return 0, nil, invalid("Search filters are not supported by this server; use searchText (matched against table names, column names and comments) and owningProjectIdentifier.")
+	}
+	if in.Sort != nil && (in.Sort.Attribute != "name" || in.Sort.Order == "DESCENDING") {
+		return 0, nil, invalid("Search sorts only by name, ascending, on this server.")
+	}
+	acct := account(ctx)
+	text := ""
+	if in.SearchText != nil {
+		text = *in.SearchText
+	}
+	scope := acct + "/Search/" + domainID + "/" + *in.SearchScope + "/" + in.OwningProjectIdentifier + "/" + text
+	var cur searchCursor
+	if in.NextToken != nil && f.Tokens.Decode(scope, *in.NextToken, &cur) != nil {
+		return 0, nil, badToken()
+	}
+	limit := 50
+	if in.MaxResults != nil {
+		limit = int(*in.MaxResults)
+	}
+	forms := false
+	for _, a := range in.AdditionalAttributes {
+		forms = forms || a == "FORMS"
+	}
+	type resultItem struct {
+		AssetItem *assetItem `json:"assetItem,omitempty"`
+	}
+	out := struct {
+		Items           []resultItem `json:"items"`
+		NextToken       string       `json:"nextToken,omitempty"`
+		TotalMatchCount int          `json:"totalMatchCount"`
+	}{Items: []resultItem{}}
+	var (
+		assets  []catalog.Asset
+		sources = map[string]dataSourceDoc{}
+	)
+	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		if *in.SearchScope != "ASSET" {
+			return nil // this server keeps no glossaries or data products
+		}
+		if _, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
+			var d dataSourceDoc
+			if err := rec.Decode(&d); err != nil {
+				return false, err
+			}
+			if in.OwningProjectIdentifier == "" || d.ProjectID == in.OwningProjectIdentifier {
+				sources[d.ID] = d
+			}
+			return false, nil
+		}); err != nil {
+			return err
+		}
+		if len(sources) == 0 {
+			return nil
+		}
+		ids := make([]string, 0, len(sources))
+		for id := range sources {
+			ids = append(ids, id)
+		}
+		var err error
+		assets, out.TotalMatchCount, err = f.Catalog.Search(ctx, tx, acct, text, ids, cur.Offset, limit)
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	for i := range assets {
+		a := &assets[i]
+		d := sources[a.SourceID]
+		m := &runMeta{DomainID: domainID, ProjectID: d.ProjectID, Flavour: d.flavour()}
+		o := f.assetOut(acct, m, a)
+		item := &assetItem{DomainID: domainID, Identifier: a.ID, Name: o.Name, TypeIdentifier: o.TypeIdentifier,
+			TypeRevision: o.TypeRevision, ExternalIdentifier: o.ExternalIdentifier, Description: o.Description,
+			CreatedAt: o.CreatedAt, CreatedBy: acct, FirstRevisionCreatedAt: o.FirstRevisionCreatedAt,
+			FirstRevisionCreatedBy: acct, OwningProjectID: d.ProjectID}
+		if forms {
+			item.AdditionalAttributes = &struct {
+				FormsOutput []FormOutput `json:"formsOutput,omitempty"`
+			}{FormsOutput: o.FormsOutput}
+		}
+		out.Items = append(out.Items, resultItem{AssetItem: item})
+	}
+	if end := cur.Offset + len(assets); end < out.TotalMatchCount {
+		if out.NextToken, err = f.Tokens.Encode(scope, searchCursor{Offset: end}); err != nil {
+			return 0, nil, err
+		}
+	}
+	return 0, out, nil
+}

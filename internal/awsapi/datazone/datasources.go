@@ -1,0 +1,975 @@
+package datazone
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/filter"
+	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/schedule"
+	"github.com/surveyorhq/surveyor/internal/scheduler"
+	"github.com/surveyorhq/surveyor/internal/secrets"
+	"github.com/surveyorhq/surveyor/internal/store"
+)
+
+const (
+	cronModel      = `.*cron\((\b[0-5]?[0-9]\b) (\b2[0-3]\b|\b[0-1]?[0-9]\b) ([-?*,/\dLW]){1,83} ([-*,/\d]|[a-zA-Z]{3}){1,23} ([-?#*,/\dL]|[a-zA-Z]{3}){1,13} ([^\)]+)\).*`
+	secretArnModel = `arn:aws[^:]*:secretsmanager:[a-z]{2}-?(iso|gov)?-{1}[a-z]*-{1}[0-9]:\d{12}:secret:.*`
+	formNameModel  = `(?![0-9_])\w+$|^_\w*[a-zA-Z0-9]\w*`
+)
+
+var (
+	cronRe          = regexp.MustCompile(cronModel)
+	secretArnRe     = regexp.MustCompile(`^` + secretArnModel + `$`)
+	dataAccessRe    = regexp.MustCompile(`^arn:aws[^:]*:iam::\d{12}:(role|role/service-role)/[\w+=,.@-]{1,128}$`)
+	clusterNameRe   = regexp.MustCompile(`^[0-9a-z].[a-z0-9\-]*$`)
+	workgroupNameRe = regexp.MustCompile(`^[a-z0-9-]+$`)
+	formNameRe      = regexp.MustCompile(`^\w+$`)
+	formTypeRe      = regexp.MustCompile(`^[\w\.]*\w$`)
+	revisionInRe    = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+)
+
+// timezones is DataZone's Timezone enum.
+var timezones = []string{"UTC", "AFRICA_JOHANNESBURG", "AMERICA_MONTREAL", "AMERICA_SAO_PAULO", "ASIA_BAHRAIN",
+	"ASIA_BANGKOK", "ASIA_CALCUTTA", "ASIA_DUBAI", "ASIA_HONG_KONG", "ASIA_JAKARTA", "ASIA_KUALA_LUMPUR", "ASIA_SEOUL",
+	"ASIA_SHANGHAI", "ASIA_SINGAPORE", "ASIA_TAIPEI", "ASIA_TOKYO", "AUSTRALIA_MELBOURNE", "AUSTRALIA_SYDNEY",
+	"CANADA_CENTRAL", "CET", "CST6CDT", "ETC_GMT", "ETC_GMT0", "ETC_GMT_ADD_0", "ETC_GMT_ADD_1", "ETC_GMT_ADD_10",
+	"ETC_GMT_ADD_11", "ETC_GMT_ADD_12", "ETC_GMT_ADD_2", "ETC_GMT_ADD_3", "ETC_GMT_ADD_4", "ETC_GMT_ADD_5",
+	"ETC_GMT_ADD_6", "ETC_GMT_ADD_7", "ETC_GMT_ADD_8", "ETC_GMT_ADD_9", "ETC_GMT_NEG_0", "ETC_GMT_NEG_1",
+	"ETC_GMT_NEG_10", "ETC_GMT_NEG_11", "ETC_GMT_NEG_12", "ETC_GMT_NEG_13", "ETC_GMT_NEG_14", "ETC_GMT_NEG_2",
+	"ETC_GMT_NEG_3", "ETC_GMT_NEG_4", "ETC_GMT_NEG_5", "ETC_GMT_NEG_6", "ETC_GMT_NEG_7", "ETC_GMT_NEG_8",
+	"ETC_GMT_NEG_9", "EUROPE_DUBLIN", "EUROPE_LONDON", "EUROPE_PARIS", "EUROPE_STOCKHOLM", "EUROPE_ZURICH", "ISRAEL",
+	"MEXICO_GENERAL", "MST7MDT", "PACIFIC_AUCKLAND", "US_CENTRAL", "US_EASTERN", "US_MOUNTAIN", "US_PACIFIC"}
+
+var dataSourceStatuses = []string{"CREATING", "FAILED_CREATION", "READY", "UPDATING", "FAILED_UPDATE", "RUNNING", "DELETING", "FAILED_DELETION"}
+
+// FilterExpression is one INCLUDE or EXCLUDE table-name expression (`*` wildcards).
+type FilterExpression struct {
+	Type       string `json:"type"`
+	Expression string `json:"expression"`
+}
+
+// RelationalFilterConfiguration selects the tables of one database (and schema).
+type RelationalFilterConfiguration struct {
+	DatabaseName      string             `json:"databaseName"`
+	SchemaName        string             `json:"schemaName,omitempty"`
+	FilterExpressions []FilterExpression `json:"filterExpressions,omitempty"`
+}
+
+// GlueRunConfiguration is glueRunConfiguration (input and output).
+type GlueRunConfiguration struct {
+	AccountID                      string                          `json:"accountId,omitempty"`
+	Region                         string                          `json:"region,omitempty"`
+	DataAccessRole                 string                          `json:"dataAccessRole,omitempty"`
+	RelationalFilterConfigurations []RelationalFilterConfiguration `json:"relationalFilterConfigurations"`
+	AutoImportDataQualityResult    *bool                           `json:"autoImportDataQualityResult,omitempty"`
+	CatalogName                    string                          `json:"catalogName,omitempty"`
+}
+
+// RedshiftCredentialConfiguration names the secret holding the credentials.
+type RedshiftCredentialConfiguration struct {
+	SecretManagerArn string `json:"secretManagerArn"`
+}
+
+// RedshiftStorage is the redshiftStorage union.
+type RedshiftStorage struct {
+	RedshiftClusterSource *struct {
+		ClusterName string `json:"clusterName"`
+	} `json:"redshiftClusterSource,omitempty"`
+	RedshiftServerlessSource *struct {
+		WorkgroupName string `json:"workgroupName"`
+	} `json:"redshiftServerlessSource,omitempty"`
+}
+
+// RedshiftRunConfiguration is redshiftRunConfiguration (input and output).
+type RedshiftRunConfiguration struct {
+	AccountID                       string                           `json:"accountId,omitempty"`
+	Region                          string                           `json:"region,omitempty"`
+	DataAccessRole                  string                           `json:"dataAccessRole,omitempty"`
+	RelationalFilterConfigurations  []RelationalFilterConfiguration  `json:"relationalFilterConfigurations"`
+	RedshiftCredentialConfiguration *RedshiftCredentialConfiguration `json:"redshiftCredentialConfiguration,omitempty"`
+	RedshiftStorage                 *RedshiftStorage                 `json:"redshiftStorage,omitempty"`
+}
+
+// Configuration is the DataSourceConfigurationInput/Output union.
+type Configuration struct {
+	GlueRunConfiguration      *GlueRunConfiguration     `json:"glueRunConfiguration,omitempty"`
+	RedshiftRunConfiguration  *RedshiftRunConfiguration `json:"redshiftRunConfiguration,omitempty"`
+	SageMakerRunConfiguration json.RawMessage           `json:"sageMakerRunConfiguration,omitempty"`
+}
+
+// ScheduleConfiguration is a data source's schedule.
+type ScheduleConfiguration struct {
+	Timezone string `json:"timezone,omitempty"`
+	Schedule string `json:"schedule,omitempty"`
+}
+
+// Recommendation is RecommendationConfiguration.
+type Recommendation struct {
+	EnableBusinessNameGeneration *bool `json:"enableBusinessNameGeneration,omitempty"`
+}
+
+// FormInput is one asset form attached to every imported asset.
+type FormInput struct {
+	FormName       string `json:"formName"`
+	TypeIdentifier string `json:"typeIdentifier,omitempty"`
+	TypeRevision   string `json:"typeRevision,omitempty"`
+	Content        string `json:"content,omitempty"`
+}
+
+// FormOutput is a form as responses carry it.
+type FormOutput struct {
+	FormName     string `json:"formName"`
+	TypeName     string `json:"typeName,omitempty"`
+	TypeRevision string `json:"typeRevision,omitempty"`
+	Content      string `json:"content,omitempty"`
+}
+
+// ErrorMessage is DataSourceErrorMessage.
+type ErrorMessage struct {
+	ErrorType   string `json:"errorType"`
+	ErrorDetail string `json:"errorDetail,omitempty"`
+}
+
+// dataSourceDoc is a stored data source; its parent is the domain.
+type dataSourceDoc struct {
+	ID              string                 `json:"id"`
+	DomainID        string                 `json:"domainId"`
+	ProjectID       string                 `json:"projectId"`
+	Name            string                 `json:"name"`
+	Description     string                 `json:"description,omitempty"`
+	Type            string                 `json:"type"`
+	EnvironmentID   string                 `json:"environmentId,omitempty"`
+	ConnectionID    string                 `json:"connectionId,omitempty"`
+	Configuration   Configuration          `json:"configuration"`
+	Recommendation  *Recommendation        `json:"recommendation,omitempty"`
+	EnableSetting   string                 `json:"enableSetting"`
+	PublishOnImport bool                   `json:"publishOnImport"`
+	AssetForms      []FormInput            `json:"assetForms,omitempty"`
+	Schedule        *ScheduleConfiguration `json:"schedule,omitempty"`
+	// Status is READY, FAILED_CREATION or FAILED_UPDATE; RUNNING is derived from the runs.
+	Status       string        `json:"status"`
+	ErrorMessage *ErrorMessage `json:"errorMessage,omitempty"`
+	CreatedAt    time.Time     `json:"createdAt"`
+	UpdatedAt    time.Time     `json:"updatedAt"`
+}
+
+// secretID is the secret a data source reads its credentials from.
+func (d *dataSourceDoc) secretID() string {
+	if rc := d.Configuration.RedshiftRunConfiguration; rc != nil && rc.RedshiftCredentialConfiguration != nil {
+		return rc.RedshiftCredentialConfiguration.SecretManagerArn
+	}
+	return d.ConnectionID
+}
+
+func (d *dataSourceDoc) filters() []RelationalFilterConfiguration {
+	if d.Configuration.RedshiftRunConfiguration != nil {
+		return d.Configuration.RedshiftRunConfiguration.RelationalFilterConfigurations
+	}
+	if d.Configuration.GlueRunConfiguration != nil {
+		return d.Configuration.GlueRunConfiguration.RelationalFilterConfigurations
+	}
+	return nil
+}
+
+// flavour is "redshift" or "glue": which DataZone asset and form types the imported tables get.
+func (d *dataSourceDoc) flavour() string {
+	if d.Configuration.RedshiftRunConfiguration != nil {
+		return "redshift"
+	}
+	return "glue"
+}
+
+// runMeta rides along in every run's config (discovery ignores it): the DataZone context of the
+// run, so runs and their assets stay readable after their data source is deleted.
+type runMeta struct {
+	DomainID  string `json:"domainId"`
+	ProjectID string `json:"projectId"`
+	Flavour   string `json:"flavour"`
+	// Snapshot is dataSourceConfigurationSnapshot: the data source's configuration when the run
+	// (or its schedule) was created. It names the secret but never holds a credential.
+	Snapshot string `json:"snapshot"`
+}
+
+// runConfig is the JSON of a run's config: the discovery config plus runMeta.
+type runConfig struct {
+	discovery.Config
+	DataZone *runMeta `json:"datazone,omitempty"`
+}
+
+// rules flattens the relational filter configurations into discovery rules: each configuration
+// scopes its expressions to its database and schema (any schema when none is given); one whose
+// first expression is EXCLUDE, or that has none, starts by including its whole scope.
+func rules(cfgs []RelationalFilterConfiguration) []filter.Rule {
+	var out []filter.Rule
+	for _, c := range cfgs {
+		ns := c.SchemaName
+		if ns == "" {
+			ns = "*"
+		}
+		if len(c.FilterExpressions) == 0 || c.FilterExpressions[0].Type == "EXCLUDE" {
+			out = append(out, filter.Rule{Action: filter.Include, Database: c.DatabaseName, Namespace: ns, Table: "*"})
+		}
+		for _, e := range c.FilterExpressions {
+			out = append(out, filter.Rule{Action: filter.Action(e.Type), Database: c.DatabaseName, Namespace: ns, Table: e.Expression})
+		}
+	}
+	return out
+}
+
+// runConfigOf freezes what a run of d reads, and its DataZone context.
+func runConfigOf(d *dataSourceDoc) json.RawMessage {
+	cfgs := d.filters()
+	dc := discovery.Config{SecretID: d.secretID(), Rules: rules(cfgs)}
+	if len(cfgs) > 0 {
+		dc.Database = cfgs[0].DatabaseName
+	}
+	snap, _ := json.Marshal(struct {
+		Name            string          `json:"name"`
+		Type            string          `json:"type"`
+		ConnectionID    string          `json:"connectionId,omitempty"`
+		Configuration   Configuration   `json:"configuration"`
+		EnableSetting   string          `json:"enableSetting"`
+		PublishOnImport bool            `json:"publishOnImport"`
+		AssetForms      []FormInput     `json:"assetFormsInput,omitempty"`
+		Recommendation  *Recommendation `json:"recommendation,omitempty"`
+	}{d.Name, d.Type, d.ConnectionID, d.Configuration, d.EnableSetting, d.PublishOnImport, d.AssetForms, d.Recommendation})
+	b, _ := json.Marshal(runConfig{Config: dc, DataZone: &runMeta{DomainID: d.DomainID, ProjectID: d.ProjectID,
+		Flavour: d.flavour(), Snapshot: string(snap)}})
+	return b
+}
+
+// dataSourceInput is the body of CreateDataSource and UpdateDataSource.
+type dataSourceInput struct {
+	Name                  *string                `json:"name"`
+	Description           *string                `json:"description"`
+	ProjectIdentifier     *string                `json:"projectIdentifier"`
+	EnvironmentIdentifier string                 `json:"environmentIdentifier"`
+	ConnectionIdentifier  string                 `json:"connectionIdentifier"`
+	Type                  *string                `json:"type"`
+	Configuration         *Configuration         `json:"configuration"`
+	Recommendation        *Recommendation        `json:"recommendation"`
+	EnableSetting         *string                `json:"enableSetting"`
+	Schedule              *ScheduleConfiguration `json:"schedule"`
+	PublishOnImport       *bool                  `json:"publishOnImport"`
+	AssetFormsInput       []FormInput            `json:"assetFormsInput"`
+	ClientToken           string                 `json:"clientToken"`
+	Retain                *bool                  `json:"retainPermissionsOnRevokeFailure"`
+}
+
+func validateFilters(v *awsapi.Validator, name string, cfgs []RelationalFilterConfiguration) {
+	for i, c := range cfgs {
+		p := fmt.Sprintf("%s.%d", name, i+1)
+		v.Length(p+".databaseName", c.DatabaseName, 1, 128)
+		if c.SchemaName != "" {
+			v.Length(p+".schemaName", c.SchemaName, 1, 128)
+		}
+		for j, e := range c.FilterExpressions {
+			q := fmt.Sprintf("%s.filterExpressions.%d", p, j+1)
+			v.Required(q+".type", e.Type != "")
+			if e.Type != "" {
+				v.Enum(q+".type", e.Type, "INCLUDE", "EXCLUDE")
+			}
+			v.Length(q+".expression", e.Expression, 1, 2048)
+		}
+	}
+}
+
+func validateConfiguration(v *awsapi.Validator, c *Configuration) {
+	n := 0
+	if g := c.GlueRunConfiguration; g != nil {
+		n++
+		if g.DataAccessRole != "" {
+			v.Pattern("configuration.glueRunConfiguration.dataAccessRole", g.DataAccessRole, dataAccessRe)
+		}
+		v.Required("configuration.glueRunConfiguration.relationalFilterConfigurations", g.RelationalFilterConfigurations != nil)
+		validateFilters(v, "configuration.glueRunConfiguration.relationalFilterConfigurations", g.RelationalFilterConfigurations)
+		if g.CatalogName != "" {
+			v.Length("configuration.glueRunConfiguration.catalogName", g.CatalogName, 1, 128)
+		}
+	}
+	if rc := c.RedshiftRunConfiguration; rc != nil {
+		n++
+		p := "configuration.redshiftRunConfiguration"
+		if rc.DataAccessRole != "" {
+			v.Pattern(p+".dataAccessRole", rc.DataAccessRole, dataAccessRe)
+		}
+		v.Required(p+".relationalFilterConfigurations", rc.RelationalFilterConfigurations != nil)
+		validateFilters(v, p+".relationalFilterConfigurations", rc.RelationalFilterConfigurations)
+		if cc := rc.RedshiftCredentialConfiguration; cc != nil {
+			v.Required(p+".redshiftCredentialConfiguration.secretManagerArn", cc.SecretManagerArn != "")
+			if cc.SecretManagerArn != "" {
+				v.Length(p+".redshiftCredentialConfiguration.secretManagerArn", cc.SecretManagerArn, 0, 256)
+				v.PatternFunc(p+".redshiftCredentialConfiguration.secretManagerArn", cc.SecretManagerArn, secretArnModel, secretArnRe.MatchString)
+			}
+		}
+		if st := rc.RedshiftStorage; st != nil {
+			if st.RedshiftClusterSource != nil {
+				v.Length(p+".redshiftStorage.redshiftClusterSource.clusterName", st.RedshiftClusterSource.ClusterName, 1, 63)
+				v.Pattern(p+".redshiftStorage.redshiftClusterSource.clusterName", st.RedshiftClusterSource.ClusterName, clusterNameRe)
+			}
+			if st.RedshiftServerlessSource != nil {
+				v.Length(p+".redshiftStorage.redshiftServerlessSource.workgroupName", st.RedshiftServerlessSource.WorkgroupName, 3, 64)
+				v.Pattern(p+".redshiftStorage.redshiftServerlessSource.workgroupName", st.RedshiftServerlessSource.WorkgroupName, workgroupNameRe)
+			}
+		}
+	}
+	if len(c.SageMakerRunConfiguration) > 0 {
+		n++
+	}
+	if n != 1 {
+		v.Fail("configuration", fmt.Sprintf("[%d members]", n), "Member must have exactly one member of the union set")
+	}
+}
+
+func validateCommon(v *awsapi.Validator, in *dataSourceInput) {
+	if in.Name != nil {
+		v.Length("name", *in.Name, 1, 256)
+	}
+	if in.Description != nil {
+		v.Length("description", *in.Description, 0, 2048)
+	}
+	if in.EnableSetting != nil {
+		v.Enum("enableSetting", *in.EnableSetting, "ENABLED", "DISABLED")
+	}
+	if in.Configuration != nil {
+		validateConfiguration(v, in.Configuration)
+	}
+	if s := in.Schedule; s != nil {
+		if s.Timezone != "" {
+			v.Enum("schedule.timezone", s.Timezone, timezones...)
+		}
+		if s.Schedule != "" {
+			v.Length("schedule.schedule", s.Schedule, 1, 256)
+			v.Pattern("schedule.schedule", s.Schedule, cronRe)
+		}
+	}
+	v.Count("assetFormsInput", len(in.AssetFormsInput), 0, 10)
+	for i, fi := range in.AssetFormsInput {
+		p := fmt.Sprintf("assetFormsInput.%d", i+1)
+		v.Length(p+".formName", fi.FormName, 1, 128)
+		v.PatternFunc(p+".formName", fi.FormName, formNameModel, func(s string) bool {
+			return formNameRe.MatchString(s) && (s[0] < '0' || s[0] > '9')
+		})
+		if fi.TypeIdentifier != "" {
+			v.Length(p+".typeIdentifier", fi.TypeIdentifier, 1, 385)
+			v.PatternFunc(p+".typeIdentifier", fi.TypeIdentifier, `(?!\.)[\w\.]*\w`, func(s string) bool {
+				return !strings.HasPrefix(s, ".") && formTypeRe.MatchString(s)
+			})
+		}
+		if fi.TypeRevision != "" {
+			v.Length(p+".typeRevision", fi.TypeRevision, 1, 64)
+			v.Pattern(p+".typeRevision", fi.TypeRevision, revisionInRe)
+		}
+		v.Length(p+".content", fi.Content, 0, 300000)
+	}
+}
+
+// checkSemantics rejects what the model allows but this server cannot do, and returns the
+// cron problem if any.
+func checkSemantics(d *dataSourceDoc) error {
+	c := d.Configuration
+	if len(c.SageMakerRunConfiguration) > 0 {
+		return invalid("sageMakerRunConfiguration is not supported: use glueRunConfiguration or redshiftRunConfiguration.")
+	}
+	if d.secretID() == "" {
+		if c.RedshiftRunConfiguration != nil {
+			return invalid("redshiftRunConfiguration needs redshiftCredentialConfiguration.secretManagerArn (or connectionIdentifier) naming a secret with the database credentials.")
+		}
+		return invalid("glueRunConfiguration needs connectionIdentifier: the name of a secret (RDS secret JSON) holding the database's host, port and credentials.")
+	}
+	var dbs []string
+	for _, f := range d.filters() {
+		if !slices.Contains(dbs, f.DatabaseName) {
+			dbs = append(dbs, f.DatabaseName)
+		}
+	}
+	switch {
+	case len(dbs) == 0:
+		return invalid("relationalFilterConfigurations must name the database to read.")
+	case len(dbs) > 1:
+		return invalid("relationalFilterConfigurations name %d databases (%s); a data source reads one database: create one data source per database.",
+			len(dbs), strings.Join(dbs, ", "))
+	}
+	if s := d.Schedule; s != nil && s.Schedule != "" {
+		expr := cronExpr(s.Schedule)
+		if err := schedule.ValidateCron(expr); err != nil {
+			return invalid("1 validation error detected: Value at 'schedule.schedule' failed to satisfy constraint: %v", err)
+		}
+		if _, err := schedule.LoadLocation(s.Timezone); err != nil {
+			return invalid("schedule.timezone %s: %v", s.Timezone, err)
+		}
+	}
+	return nil
+}
+
+// cronExpr extracts "cron(...)" from a schedule the model pattern accepted (it allows text
+// around it).
+func cronExpr(s string) string {
+	i := strings.Index(s, "cron(")
+	if i < 0 {
+		return s
+	}
+	j := strings.Index(s[i:], ")")
+	if j < 0 {
+		return s[i:]
+	}
+	return s[i : i+j+1]
+}
+
+// checkSecret sets d's status from whether its secret exists.
+func (f *Facade) checkSecret(ctx context.Context, acct string, d *dataSourceDoc, failedStatus string) error {
+	_, err := f.Secrets.Describe(ctx, acct, d.secretID())
+	switch {
+	case errors.Is(err, secrets.ErrNotFound):
+		d.Status = failedStatus
+		d.ErrorMessage = &ErrorMessage{ErrorType: discovery.ErrResourceNotFound,
+			ErrorDetail: fmt.Sprintf("secret %s was not found", d.secretID())}
+	case err != nil:
+		return fmt.Errorf("check secret of data source %s: %w", d.ID, err)
+	default:
+		d.Status, d.ErrorMessage = "READY", nil
+	}
+	return nil
+}
+
+// putSchedule puts or removes d's schedule in tx.
+func (f *Facade) putSchedule(ctx context.Context, tx *store.Tx, acct string, d *dataSourceDoc, now time.Time) error {
+	if d.Schedule == nil || d.Schedule.Schedule == "" {
+		return scheduler.Remove(ctx, tx, d.ID)
+	}
+	tz := d.Schedule.Timezone
+	if tz == "" {
+		tz = "UTC"
+	}
+	return scheduler.Put(ctx, tx, scheduler.Entry{AccountID: acct, SourceID: d.ID, Expression: cronExpr(d.Schedule.Schedule),
+		Timezone: tz, Enabled: d.EnableSetting != "DISABLED", Job: discovery.JobDiscover, Config: runConfigOf(d)}, now)
+}
+
+// dataSourceOutput is the DataSource shape (Create/Get/Update/Delete responses).
+type dataSourceOutput struct {
+	ID                  string                 `json:"id"`
+	Status              string                 `json:"status"`
+	Type                string                 `json:"type"`
+	Name                string                 `json:"name"`
+	Description         string                 `json:"description,omitempty"`
+	DomainID            string                 `json:"domainId"`
+	ProjectID           string                 `json:"projectId"`
+	EnvironmentID       string                 `json:"environmentId,omitempty"`
+	ConnectionID        string                 `json:"connectionId,omitempty"`
+	Configuration       *Configuration         `json:"configuration,omitempty"`
+	Recommendation      *Recommendation        `json:"recommendation,omitempty"`
+	EnableSetting       string                 `json:"enableSetting"`
+	PublishOnImport     bool                   `json:"publishOnImport"`
+	AssetFormsOutput    []FormOutput           `json:"assetFormsOutput,omitempty"`
+	Schedule            *ScheduleConfiguration `json:"schedule,omitempty"`
+	LastRunStatus       string                 `json:"lastRunStatus,omitempty"`
+	LastRunAt           *awsapi.ISO8601        `json:"lastRunAt,omitempty"`
+	LastRunErrorMessage *ErrorMessage          `json:"lastRunErrorMessage,omitempty"`
+	LastRunAssetCount   *int                   `json:"lastRunAssetCount,omitempty"`
+	ErrorMessage        *ErrorMessage          `json:"errorMessage,omitempty"`
+	CreatedAt           awsapi.ISO8601         `json:"createdAt"`
+	UpdatedAt           awsapi.ISO8601         `json:"updatedAt"`
+	Retain              *bool                  `json:"retainPermissionsOnRevokeFailure,omitempty"`
+}
+
+// dataSourceSummary is a ListDataSources item.
+type dataSourceSummary struct {
+	DomainID            string                 `json:"domainId"`
+	EnvironmentID       string                 `json:"environmentId,omitempty"`
+	ConnectionID        string                 `json:"connectionId,omitempty"`
+	DataSourceID        string                 `json:"dataSourceId"`
+	Name                string                 `json:"name"`
+	Type                string                 `json:"type"`
+	Status              string                 `json:"status"`
+	EnableSetting       string                 `json:"enableSetting"`
+	Schedule            *ScheduleConfiguration `json:"schedule,omitempty"`
+	LastRunStatus       string                 `json:"lastRunStatus,omitempty"`
+	LastRunAt           *awsapi.ISO8601        `json:"lastRunAt,omitempty"`
+	LastRunErrorMessage *ErrorMessage          `json:"lastRunErrorMessage,omitempty"`
+	LastRunAssetCount   *int                   `json:"lastRunAssetCount,omitempty"`
+	CreatedAt           awsapi.ISO8601         `json:"createdAt"`
+	UpdatedAt           awsapi.ISO8601         `json:"updatedAt"`
+	Description         string                 `json:"description,omitempty"`
+}
+
+// lastRun is what the latest run says about a data source.
+type lastRun struct {
+	status    string
+	at        *awsapi.ISO8601
+	errMsg    *ErrorMessage
+	assets    *int
+	active    bool
+	hasLatest bool
+}
+
+func (f *Facade) lastRunOf(ctx context.Context, acct, id string) (lastRun, error) {
+	list, _, err := f.Runs.List(ctx, runs.ListQuery{AccountID: acct, SourceID: id, Limit: 1})
+	if err != nil || len(list) == 0 {
+		return lastRun{}, err
+	}
+	r := list[0]
+	lr := lastRun{status: r.Status, hasLatest: true, active: !runs.Terminal(r.Status), errMsg: runError(r)}
+	at := r.CreatedAt
+	if r.StartedAt != nil {
+		at = *r.StartedAt
+	}
+	lr.at = ptr(awsapi.ISO8601(at))
+	if st := runStats(r); st != nil {
+		n := st.Added + st.Updated + st.Unchanged
+		lr.assets = &n
+	}
+	return lr, nil
+}
+
+// status is the data source's status: RUNNING while a run is active.
+func (d *dataSourceDoc) status(lr lastRun) string {
+	if lr.active && d.Status == "READY" {
+		return "RUNNING"
+	}
+	return d.Status
+}
+
+func (d *dataSourceDoc) configOut(acct, region string) *Configuration {
+	c := d.Configuration
+	if g := c.GlueRunConfiguration; g != nil {
+		cp := *g
+		cp.AccountID, cp.Region = acct, region
+		c.GlueRunConfiguration = &cp
+	}
+	if rc := c.RedshiftRunConfiguration; rc != nil {
+		cp := *rc
+		cp.AccountID, cp.Region = acct, region
+		c.RedshiftRunConfiguration = &cp
+	}
+	return &c
+}
+
+func (d *dataSourceDoc) formsOut() []FormOutput {
+	var out []FormOutput
+	for _, fi := range d.AssetForms {
+		out = append(out, FormOutput{FormName: fi.FormName, TypeName: fi.TypeIdentifier, TypeRevision: fi.TypeRevision, Content: fi.Content})
+	}
+	return out
+}
+
+func (f *Facade) dataSourceOut(acct string, d *dataSourceDoc, lr lastRun) *dataSourceOutput {
+	return &dataSourceOutput{ID: d.ID, Status: d.status(lr), Type: d.Type, Name: d.Name, Description: d.Description,
+		DomainID: d.DomainID, ProjectID: d.ProjectID, EnvironmentID: d.EnvironmentID, ConnectionID: d.ConnectionID,
+		Configuration: d.configOut(acct, f.Region), Recommendation: d.Recommendation, EnableSetting: d.EnableSetting,
+		PublishOnImport: d.PublishOnImport, AssetFormsOutput: d.formsOut(), Schedule: d.Schedule,
+		LastRunStatus: lr.status, LastRunAt: lr.at, LastRunErrorMessage: lr.errMsg, LastRunAssetCount: lr.assets,
+		ErrorMessage: d.ErrorMessage, CreatedAt: awsapi.ISO8601(d.CreatedAt), UpdatedAt: awsapi.ISO8601(d.UpdatedAt)}
+}
+
+func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID := r.Labels["domainIdentifier"]
+	var in dataSourceInput
+	if err := r.DecodeJSON(&in); err != nil {
+		return 0, nil, err
+	}
+	v := newValidator().Sensitive("name", "description", "schedule.schedule", "schedule.timezone")
+	validateDomainID(v, "domainIdentifier", domainID)
+	v.Required("name", in.Name != nil)
+	v.Required("projectIdentifier", in.ProjectIdentifier != nil)
+	v.Required("type", in.Type != nil)
+	if in.ProjectIdentifier != nil {
+		validateID(v, "projectIdentifier", *in.ProjectIdentifier, true)
+	}
+	validateID(v, "environmentIdentifier", in.EnvironmentIdentifier, false)
+	validateID(v, "connectionIdentifier", in.ConnectionIdentifier, false)
+	if in.Type != nil {
+		v.Length("type", *in.Type, 1, 256)
+	}
+	validateCommon(v, &in)
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	if in.Configuration == nil {
+		return 0, nil, invalid("configuration is required by this server: glueRunConfiguration (with connectionIdentifier) or redshiftRunConfiguration (with redshiftCredentialConfiguration).")
+	}
+	acct := account(ctx)
+	now := f.Now().UTC().Truncate(time.Millisecond)
+	d := dataSourceDoc{ID: newID(), DomainID: domainID, ProjectID: *in.ProjectIdentifier, Name: *in.Name, Type: *in.Type,
+		EnvironmentID: in.EnvironmentIdentifier, ConnectionID: in.ConnectionIdentifier, Configuration: *in.Configuration,
+		Recommendation: in.Recommendation, EnableSetting: "ENABLED", PublishOnImport: in.PublishOnImport != nil && *in.PublishOnImport,
+		AssetForms: in.AssetFormsInput, Schedule: in.Schedule, CreatedAt: now, UpdatedAt: now}
+	if in.ClientToken != "" {
+		d.ID = tokenID(acct, "data-source", domainID, in.ClientToken)
+	}
+	if in.Description != nil {
+		d.Description = *in.Description
+	}
+	if in.EnableSetting != nil {
+		d.EnableSetting = *in.EnableSetting
+	}
+	if err := checkSemantics(&d); err != nil {
+		return 0, nil, err
+	}
+	if err := f.checkSecret(ctx, acct, &d, "FAILED_CREATION"); err != nil {
+		return 0, nil, err
+	}
+	created := true
+	err := f.Tx(ctx, func(tx *store.Tx) error {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		if _, err := f.loadProject(ctx, tx, acct, domainID, d.ProjectID); err != nil {
+			return err
+		}
+		if rec, err := resources.Get(ctx, tx, acct, kindDataSource, d.ID); err == nil {
+			created = false // the same clientToken: answer with what the first call made
+			return rec.Decode(&d)
+		}
+		if err := f.uniqueName(ctx, tx, acct, domainID, d.ID, d.Name); err != nil {
+			return err
+		}
+		if err := resources.Insert(ctx, tx, acct, kindDataSource, resources.Record{ID: d.ID, Name: d.Name, ParentID: domainID, CreatedAt: now}, d); err != nil {
+			return err
+		}
+		return f.putSchedule(ctx, tx, acct, &d, now)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	out := f.dataSourceOut(acct, &d, lastRun{})
+	if created && d.Status == "READY" {
+		out.Status = "CREATING" // as DataZone answers; the data source is READY from the next read on
+	}
+	return http.StatusCreated, out, nil
+}
+
+// uniqueName rejects a second data source of the same name in a domain.
+func (f *Facade) uniqueName(ctx context.Context, tx *store.Tx, acct, domainID, id, name string) error {
+	dup := false
+	if _, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, "", 1, func(rec resources.Record) (bool, error) {
+		if rec.Name == name && rec.ID != id {
+			dup = true
+			return true, nil
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if dup {
+		return conflict("A data source named %s already exists in domain %s.", name, domainID)
+	}
+	return nil
+}
+
+// loadDataSource reads a data source of a domain; unknown → ResourceNotFoundException.
+func (f *Facade) loadDataSource(ctx context.Context, tx *store.Tx, acct, domainID, id string) (*dataSourceDoc, error) {
+	var d dataSourceDoc
+	rec, err := resources.Get(ctx, tx, acct, kindDataSource, id)
+	if isNotFound(err) || (err == nil && rec.ParentID != domainID) {
+		return nil, notFound("Data source %s was not found in domain %s.", id, domainID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &d, rec.Decode(&d)
+}
+
+func (f *Facade) readDataSource(ctx context.Context, domainID, id string) (*dataSourceDoc, error) {
+	var d *dataSourceDoc
+	err := f.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		d, err = f.loadDataSource(ctx, tx, account(ctx), domainID, id)
+		return err
+	})
+	return d, err
+}
+
+func labelsDomainAndID(r *awsapi.RESTRequest, idLabel string) (string, string, error) {
+	domainID, id := r.Labels["domainIdentifier"], r.Labels[idLabel]
+	v := newValidator()
+	validateDomainID(v, "domainIdentifier", domainID)
+	validateID(v, idLabel, id, true)
+	return domainID, id, v.Err()
+}
+
+func (f *Facade) getDataSource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID, id, err := labelsDomainAndID(r, "identifier")
+	if err != nil {
+		return 0, nil, err
+	}
+	d, err := f.readDataSource(ctx, domainID, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	acct := account(ctx)
+	lr, err := f.lastRunOf(ctx, acct, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, f.dataSourceOut(acct, d, lr), nil
+}
+
+func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID := r.Labels["domainIdentifier"]
+	limit, token, err := validatePaging(r, 50)
+	if err != nil {
+		return 0, nil, err
+	}
+	q := map[string]string{}
+	for _, k := range []string{"projectIdentifier", "environmentIdentifier", "connectionIdentifier", "type", "status", "name"} {
+		if q[k], _, err = r.QueryString(k); err != nil {
+			return 0, nil, err
+		}
+	}
+	v := newValidator().Sensitive("name")
+	validateDomainID(v, "domainIdentifier", domainID)
+	v.Required("projectIdentifier", q["projectIdentifier"] != "")
+	if q["type"] != "" {
+		v.Length("type", q["type"], 1, 256)
+	}
+	if q["status"] != "" {
+		v.Enum("status", q["status"], dataSourceStatuses...)
+	}
+	if q["name"] != "" {
+		v.Length("name", q["name"], 1, 256)
+	}
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	acct := account(ctx)
+	scope := acct + "/ListDataSources/" + domainID
+	for _, k := range []string{"projectIdentifier", "environmentIdentifier", "connectionIdentifier", "type", "status", "name"} {
+		scope += "/" + q[k]
+	}
+	var cur listCursor
+	if token != "" && f.Tokens.Decode(scope, token, &cur) != nil {
+		return 0, nil, badToken()
+	}
+	out := struct {
+		Items     []dataSourceSummary `json:"items"`
+		NextToken string              `json:"nextToken,omitempty"`
+	}{Items: []dataSourceSummary{}}
+	// Data sources per domain are few: read the candidates after the cursor, then derive each
+	// one's status from its runs (outside the read transaction) and filter on it.
+	var docs []dataSourceDoc
+	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		_, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, cur.After, 1<<30, func(rec resources.Record) (bool, error) {
+			var d dataSourceDoc
+			if err := rec.Decode(&d); err != nil {
+				return false, err
+			}
+			if d.ProjectID != q["projectIdentifier"] || (q["environmentIdentifier"] != "" && d.EnvironmentID != q["environmentIdentifier"]) ||
+				(q["connectionIdentifier"] != "" && d.ConnectionID != q["connectionIdentifier"]) ||
+				(q["type"] != "" && d.Type != q["type"]) || (q["name"] != "" && d.Name != q["name"]) {
+				return false, nil
+			}
+			docs = append(docs, d)
+			return true, nil
+		})
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	for i := range docs {
+		d := &docs[i]
+		lr, err := f.lastRunOf(ctx, acct, d.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if q["status"] != "" && d.status(lr) != q["status"] {
+			continue
+		}
+		if len(out.Items) == limit {
+			if out.NextToken, err = f.Tokens.Encode(scope, listCursor{After: out.Items[limit-1].DataSourceID}); err != nil {
+				return 0, nil, err
+			}
+			break
+		}
+		out.Items = append(out.Items, dataSourceSummary{DomainID: d.DomainID, EnvironmentID: d.EnvironmentID,
+			ConnectionID: d.ConnectionID, DataSourceID: d.ID, Name: d.Name, Type: d.Type, Status: d.status(lr),
+			EnableSetting: d.EnableSetting, Schedule: d.Schedule, LastRunStatus: lr.status, LastRunAt: lr.at,
+			LastRunErrorMessage: lr.errMsg, LastRunAssetCount: lr.assets, CreatedAt: awsapi.ISO8601(d.CreatedAt),
+			UpdatedAt: awsapi.ISO8601(d.UpdatedAt), Description: d.Description})
+	}
+	return 0, out, nil
+}
+
+func (f *Facade) updateDataSource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID, id, err := labelsDomainAndID(r, "identifier")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in dataSourceInput
+	if err := r.DecodeJSON(&in); err != nil {
+		return 0, nil, err
+	}
+	v := newValidator().Sensitive("name", "description", "schedule.schedule", "schedule.timezone")
+	validateCommon(v, &in)
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	acct := account(ctx)
+	d, err := f.readDataSource(ctx, domainID, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if in.Name != nil {
+		d.Name = *in.Name
+	}
+	if in.Description != nil {
+		d.Description = *in.Description
+	}
+	if in.EnableSetting != nil {
+		d.EnableSetting = *in.EnableSetting
+	}
+	if in.PublishOnImport != nil {
+		d.PublishOnImport = *in.PublishOnImport
+	}
+	if in.AssetFormsInput != nil {
+		d.AssetForms = in.AssetFormsInput
+	}
+	if in.Schedule != nil {
+		d.Schedule = in.Schedule
+	}
+	if in.Configuration != nil {
+		d.Configuration = *in.Configuration
+	}
+	if in.Recommendation != nil {
+		d.Recommendation = in.Recommendation
+	}
+	if err := checkSemantics(d); err != nil {
+		return 0, nil, err
+	}
+	failed := "FAILED_UPDATE"
+	if d.Status == "FAILED_CREATION" {
+		failed = "FAILED_CREATION"
+	}
+	if err := f.checkSecret(ctx, acct, d, failed); err != nil {
+		return 0, nil, err
+	}
+	now := f.Now().UTC().Truncate(time.Millisecond)
+	d.UpdatedAt = now
+	err = f.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := f.loadDataSource(ctx, tx, acct, domainID, id); err != nil {
+			return err
+		}
+		if err := f.uniqueName(ctx, tx, acct, domainID, id, d.Name); err != nil {
+			return err
+		}
+		if err := resources.Update(ctx, tx, acct, kindDataSource, id, d.Name, d, now); err != nil {
+			return err
+		}
+		return f.putSchedule(ctx, tx, acct, d, now)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	lr, err := f.lastRunOf(ctx, acct, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := f.dataSourceOut(acct, d, lr)
+	out.Retain = in.Retain
+	return 0, out, nil
+}
+
+func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	domainID, id, err := labelsDomainAndID(r, "identifier")
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, _, err := r.QueryString("clientToken"); err != nil {
+		return 0, nil, err
+	}
+	retain, retainSet, err := r.QueryBool("retainPermissionsOnRevokeFailure")
+	if err != nil {
+		return 0, nil, err
+	}
+	acct := account(ctx)
+	var d *dataSourceDoc
+	err = f.Tx(ctx, func(tx *store.Tx) (err error) {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		if d, err = f.loadDataSource(ctx, tx, acct, domainID, id); err != nil {
+			return err
+		}
+		if err := resources.Delete(ctx, tx, acct, kindDataSource, id); err != nil {
+			return err
+		}
+		return scheduler.Remove(ctx, tx, id)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	lr, err := f.lastRunOf(ctx, acct, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := f.dataSourceOut(acct, d, lr)
+	out.Status, out.Recommendation, out.LastRunAssetCount = "DELETING", nil, nil
+	if retainSet {
+		out.Retain = &retain
+	}
+	return 0, out, nil
+}
+
+// deleteDataSourcesWhere deletes the data sources of a domain (of one project when projectID is
+// set) and their schedules.
+func (f *Facade) deleteDataSourcesWhere(ctx context.Context, tx *store.Tx, acct, domainID, projectID string) error {
+	var ids []string
+	if _, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
+		var d dataSourceDoc
+		if err := rec.Decode(&d); err != nil {
+			return false, err
+		}
+		if projectID == "" || d.ProjectID == projectID {
+			ids = append(ids, d.ID)
+		}
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := resources.Delete(ctx, tx, acct, kindDataSource, id); err != nil {
+			return err
+		}
+		if err := scheduler.Remove(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runStats decodes a run's statistics; nil when it has none.
+func runStats(r runs.Run) *catalog.Stats {
+	if len(r.Stats) == 0 {
+		return nil
+	}
+	var s catalog.Stats
+	if json.Unmarshal(r.Stats, &s) != nil {
+		return nil
+	}
+	return &s
+}
+
+// runError is a run's errorMessage, when it has one.
+func runError(r runs.Run) *ErrorMessage {
+	if r.ErrorType == "" {
+		return nil
+	}
+	return &ErrorMessage{ErrorType: r.ErrorType, ErrorDetail: r.ErrorDetail}
+}

@@ -1,0 +1,379 @@
+package dms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/core"
+	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/store"
+)
+
+// creatingFor is how long a new replication instance stays "creating" unless a
+// DescribeReplicationInstances call lists it first (moto's habit: the first describe advances
+// it). Surveyor's instances are its workers, so nothing is really being created.
+const creatingFor = 10 * time.Second
+
+// Replication instance statuses.
+const (
+	statusCreating  = "creating"
+	statusAvailable = "available"
+	statusDeleting  = "deleting"
+)
+
+// instanceDoc is a replication instance as the store keeps it.
+type instanceDoc struct {
+	Identifier                 string    `json:"identifier"`
+	Class                      string    `json:"class"`
+	AllocatedStorage           int32     `json:"allocatedStorage"`
+	AutoMinorVersionUpgrade    bool      `json:"autoMinorVersionUpgrade"`
+	AvailabilityZone           string    `json:"availabilityZone"`
+	DnsNameServers             string    `json:"dnsNameServers,omitempty"`
+	EngineVersion              string    `json:"engineVersion"`
+	KmsKeyId                   string    `json:"kmsKeyId,omitempty"`
+	MultiAZ                    bool      `json:"multiAZ"`
+	NetworkType                string    `json:"networkType"`
+	PreferredMaintenanceWindow string    `json:"preferredMaintenanceWindow"`
+	PubliclyAccessible         bool      `json:"publiclyAccessible"`
+	SubnetGroup                string    `json:"subnetGroup,omitempty"`
+	VpcSecurityGroupIds        []string  `json:"vpcSecurityGroupIds,omitempty"`
+	CreatedAt                  time.Time `json:"createdAt"`
+	AvailableAt                time.Time `json:"availableAt"`
+	Tags                       []tagDoc  `json:"tags,omitempty"`
+}
+
+func (d *instanceDoc) status(now time.Time) string {
+	if now.Before(d.AvailableAt) {
+		return statusCreating
+	}
+	return statusAvailable
+}
+
+// VpcSecurityGroupMembership is one security group of an instance.
+type VpcSecurityGroupMembership struct {
+	VpcSecurityGroupId string
+	Status             string
+}
+
+// ReplicationSubnetGroup names an instance's subnet group.
+type ReplicationSubnetGroup struct {
+	ReplicationSubnetGroupIdentifier string
+}
+
+// ReplicationInstance is the DMS ReplicationInstance shape.
+type ReplicationInstance struct {
+	ReplicationInstanceIdentifier         string
+	ReplicationInstanceClass              string
+	ReplicationInstanceStatus             string
+	ReplicationInstanceArn                string
+	AllocatedStorage                      int32
+	InstanceCreateTime                    awsapi.EpochSeconds
+	AvailabilityZone                      string
+	AutoMinorVersionUpgrade               bool
+	EngineVersion                         string
+	MultiAZ                               bool
+	PubliclyAccessible                    bool
+	NetworkType                           string
+	PreferredMaintenanceWindow            string
+	KmsKeyId                              *string                      `json:",omitempty"`
+	DnsNameServers                        *string                      `json:",omitempty"`
+	ReplicationSubnetGroup                *ReplicationSubnetGroup      `json:",omitempty"`
+	VpcSecurityGroups                     []VpcSecurityGroupMembership `json:",omitempty"`
+	ReplicationInstancePrivateIpAddress   string
+	ReplicationInstancePrivateIpAddresses []string
+	ReplicationInstancePublicIpAddresses  []string
+}
+
+func (f *Facade) instanceShape(account string, r resources.Record, d *instanceDoc, status string) *ReplicationInstance {
+	ri := &ReplicationInstance{
+		ReplicationInstanceIdentifier: d.Identifier, ReplicationInstanceClass: d.Class,
+		ReplicationInstanceStatus: status, ReplicationInstanceArn: f.arn(account, arnInstance, r.ID),
+		AllocatedStorage: d.AllocatedStorage, InstanceCreateTime: awsapi.EpochSeconds(d.CreatedAt),
+		AvailabilityZone: d.AvailabilityZone, AutoMinorVersionUpgrade: d.AutoMinorVersionUpgrade,
+		EngineVersion: d.EngineVersion, MultiAZ: d.MultiAZ, PubliclyAccessible: d.PubliclyAccessible,
+		NetworkType: d.NetworkType, PreferredMaintenanceWindow: d.PreferredMaintenanceWindow,
+		KmsKeyId: nonEmpty(d.KmsKeyId), DnsNameServers: nonEmpty(d.DnsNameServers),
+		// The instance is this server's worker pool, reached on loopback.
+		ReplicationInstancePrivateIpAddress:   "127.0.0.1",
+		ReplicationInstancePrivateIpAddresses: []string{"127.0.0.1"},
+		ReplicationInstancePublicIpAddresses:  []string{},
+	}
+	if d.SubnetGroup != "" {
+		ri.ReplicationSubnetGroup = &ReplicationSubnetGroup{ReplicationSubnetGroupIdentifier: d.SubnetGroup}
+	}
+	for _, g := range d.VpcSecurityGroupIds {
+		ri.VpcSecurityGroups = append(ri.VpcSecurityGroups, VpcSecurityGroupMembership{VpcSecurityGroupId: g, Status: "active"})
+	}
+	return ri
+}
+
+// CreateReplicationInstanceInput is the CreateReplicationInstance request.
+type CreateReplicationInstanceInput struct {
+	ReplicationInstanceIdentifier    string
+	ReplicationInstanceClass         string
+	AllocatedStorage                 *int32
+	AutoMinorVersionUpgrade          *bool
+	AvailabilityZone                 string
+	DnsNameServers                   string
+	EngineVersion                    string
+	KmsKeyId                         string
+	MultiAZ                          *bool
+	NetworkType                      string
+	PreferredMaintenanceWindow       string
+	PubliclyAccessible               *bool
+	ReplicationSubnetGroupIdentifier string
+	ResourceIdentifier               string
+	Tags                             []Tag
+	VpcSecurityGroupIds              []string
+}
+
+// ReplicationInstanceOutput is the response of Create/DeleteReplicationInstance.
+type ReplicationInstanceOutput struct {
+	ReplicationInstance *ReplicationInstance
+}
+
+var (
+	instanceClassPattern      = regexp.MustCompile(`^dms\.[a-z0-9]+\.[a-z0-9]+$`)
+	maintenanceWindowPattern  = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	resourceIdentifierPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+)
+
+func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplicationInstanceInput) (*ReplicationInstanceOutput, error) {
+	v := newValidator()
+	v.Required("ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier != "")
+	v.Required("ReplicationInstanceClass", in.ReplicationInstanceClass != "")
+	if in.ReplicationInstanceClass != "" {
+		v.Length("ReplicationInstanceClass", in.ReplicationInstanceClass, 1, 30)
+		v.Pattern("ReplicationInstanceClass", in.ReplicationInstanceClass, instanceClassPattern)
+	}
+	if in.AllocatedStorage != nil {
+		v.Range("AllocatedStorage", int64(*in.AllocatedStorage), 5, 6144)
+	}
+	if in.PreferredMaintenanceWindow != "" {
+		v.Pattern("PreferredMaintenanceWindow", strings.ToLower(in.PreferredMaintenanceWindow), maintenanceWindowPattern)
+	}
+	if in.NetworkType != "" {
+		v.Enum("NetworkType", in.NetworkType, "IPV4", "DUAL")
+	}
+	if in.ResourceIdentifier != "" {
+		v.Length("ResourceIdentifier", in.ResourceIdentifier, 1, 31)
+		v.Pattern("ResourceIdentifier", in.ResourceIdentifier, resourceIdentifierPattern)
+	}
+	validateTags(v, in.Tags)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkIdentifier("ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier, 63); err != nil {
+		return nil, err
+	}
+	account, now := core.Account(ctx), f.now()
+	d := &instanceDoc{
+		Identifier: strings.ToLower(in.ReplicationInstanceIdentifier), Class: in.ReplicationInstanceClass,
+		AllocatedStorage: 50, AvailabilityZone: in.AvailabilityZone, DnsNameServers: in.DnsNameServers,
+		EngineVersion: in.EngineVersion, KmsKeyId: in.KmsKeyId, MultiAZ: deref(in.MultiAZ),
+		NetworkType: in.NetworkType, PreferredMaintenanceWindow: strings.ToLower(in.PreferredMaintenanceWindow),
+		PubliclyAccessible: true, SubnetGroup: strings.ToLower(in.ReplicationSubnetGroupIdentifier),
+		VpcSecurityGroupIds: in.VpcSecurityGroupIds, CreatedAt: now, AvailableAt: now.Add(creatingFor),
+		AutoMinorVersionUpgrade: true, Tags: mergeTags(nil, in.Tags),
+	}
+	if in.AllocatedStorage != nil {
+		d.AllocatedStorage = *in.AllocatedStorage
+	}
+	if in.PubliclyAccessible != nil {
+		d.PubliclyAccessible = *in.PubliclyAccessible
+	}
+	if in.AutoMinorVersionUpgrade != nil {
+		d.AutoMinorVersionUpgrade = *in.AutoMinorVersionUpgrade
+	}
+	if d.AvailabilityZone == "" {
+		d.AvailabilityZone = f.Region + "a"
+	}
+	if d.EngineVersion == "" {
+		d.EngineVersion = "3.5.3"
+	}
+	if d.NetworkType == "" {
+		d.NetworkType = "IPV4"
+	}
+	if d.PreferredMaintenanceWindow == "" {
+		d.PreferredMaintenanceWindow = "sun:06:00-sun:06:30"
+	}
+	if d.SubnetGroup == "" {
+		d.SubnetGroup = "default"
+	}
+	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, CreatedAt: now}
+	if in.ResourceIdentifier != "" {
+		rec.ID = strings.ToUpper(in.ResourceIdentifier)
+	}
+	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
+		if old, err := resources.GetByName(ctx, tx, account, kindInstance, d.Identifier); err == nil {
+			return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier).
+				WithField("resourceArn", f.arn(account, arnInstance, old.ID))
+		} else if !isNotFound(err) {
+			return err
+		}
+		err := resources.Insert(ctx, tx, account, kindInstance, rec, d)
+		if errors.Is(err, resources.ErrExists) {
+			return awsapi.Errorf(400, codeAlreadyExists, "A replication instance with the resource identifier %s already exists.", in.ResourceIdentifier).
+				WithField("resourceArn", f.arn(account, arnInstance, rec.ID))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ReplicationInstanceOutput{ReplicationInstance: f.instanceShape(account, rec, d, statusCreating)}, nil
+}
+
+// DescribeReplicationInstancesInput is the DescribeReplicationInstances request.
+type DescribeReplicationInstancesInput struct {
+	Filters    []Filter
+	Marker     string
+	MaxRecords *int32
+}
+
+// DescribeReplicationInstancesOutput is the DescribeReplicationInstances response.
+type DescribeReplicationInstancesOutput struct {
+	Marker               *string `json:",omitempty"`
+	ReplicationInstances []*ReplicationInstance
+}
+
+func (f *Facade) DescribeReplicationInstances(ctx context.Context, in *DescribeReplicationInstancesInput) (*DescribeReplicationInstancesOutput, error) {
+	limit, err := maxRecords(in.MaxRecords)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := filters(in.Filters, "replication-instance-arn", "replication-instance-id", "replication-instance-class", "engine-version")
+	if err != nil {
+		return nil, err
+	}
+	account, now := core.Account(ctx), f.now()
+	scope := scopeOf(account, "DescribeReplicationInstances", in.Filters)
+	var p page
+	if err := f.decodeMarker(scope, in.Marker, &p); err != nil {
+		return nil, err
+	}
+	out := &DescribeReplicationInstancesOutput{ReplicationInstances: []*ReplicationInstance{}}
+	err = f.DB.Tx(ctx, func(tx *store.Tx) error {
+		out.ReplicationInstances = out.ReplicationInstances[:0]
+		out.Marker = nil
+		all, err := listAll(ctx, tx, account, kindInstance)
+		if err != nil {
+			return err
+		}
+		started, lastID := p.After == "", ""
+		for _, r := range all {
+			if !started {
+				started = r.ID == p.After
+				continue
+			}
+			var d instanceDoc
+			if err := r.Decode(&d); err != nil {
+				return err
+			}
+			arn := f.arn(account, arnInstance, r.ID)
+			if !matches(fs, "replication-instance-arn", arn) || !matchesFold(fs, "replication-instance-id", d.Identifier) ||
+				!matches(fs, "replication-instance-class", d.Class) || !matches(fs, "engine-version", d.EngineVersion) {
+				continue
+			}
+			if len(out.ReplicationInstances) == limit {
+				out.Marker, err = f.encodeMarker(scope, page{After: lastID})
+				return err
+			}
+			// A describe that sees a creating instance finishes its creation (moto's lifecycle).
+			if d.status(now) == statusCreating {
+				d.AvailableAt = now
+				if err := resources.Update(ctx, tx, account, kindInstance, r.ID, r.Name, &d, now); err != nil {
+					return err
+				}
+			}
+			ri := f.instanceShape(account, r, &d, d.status(now))
+			out.ReplicationInstances = append(out.ReplicationInstances, ri)
+			lastID = r.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.ReplicationInstances) == 0 && len(in.Filters) > 0 {
+		return nil, notFound("No replication instances found matching the filters.")
+	}
+	return out, nil
+}
+
+// DeleteReplicationInstanceInput is the DeleteReplicationInstance request.
+type DeleteReplicationInstanceInput struct {
+	ReplicationInstanceArn string
+}
+
+func (f *Facade) DeleteReplicationInstance(ctx context.Context, in *DeleteReplicationInstanceInput) (*ReplicationInstanceOutput, error) {
+	v := newValidator()
+	v.Required("ReplicationInstanceArn", in.ReplicationInstanceArn != "")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	account := core.Account(ctx)
+	var out *ReplicationInstance
+	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
+		r, d, err := f.getInstance(ctx, tx, account, in.ReplicationInstanceArn)
+		if err != nil {
+			return err
+		}
+		if err := resources.Delete(ctx, tx, account, kindInstance, r.ID); err != nil {
+			return err
+		}
+		// Connections of the instance go with it (DMS drops them too).
+		conns, err := listAll(ctx, tx, account, kindConnection)
+		if err != nil {
+			return err
+		}
+		for _, c := range conns {
+			var cd connectionDoc
+			if err := c.Decode(&cd); err != nil {
+				return err
+			}
+			if cd.InstanceID == r.ID {
+				if err := resources.Delete(ctx, tx, account, kindConnection, c.ID); err != nil {
+					return err
+				}
+			}
+		}
+		out = f.instanceShape(account, r, d, statusDeleting)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ReplicationInstanceOutput{ReplicationInstance: out}, nil
+}
+
+// getInstance reads the instance an ARN names, or answers ResourceNotFoundFault.
+func (f *Facade) getInstance(ctx context.Context, tx *store.Tx, account, arn string) (resources.Record, *instanceDoc, error) {
+	id, ok := f.parseARN(account, arn, arnInstance)
+	if !ok {
+		return resources.Record{}, nil, notFound("Replication instance could not be found.")
+	}
+	r, err := resources.Get(ctx, tx, account, kindInstance, id)
+	if isNotFound(err) {
+		return r, nil, notFound("Replication instance could not be found.")
+	}
+	if err != nil {
+		return r, nil, err
+	}
+	var d instanceDoc
+	if err := r.Decode(&d); err != nil {
+		return r, nil, err
+	}
+	return r, &d, nil
+}
+
+// scopeOf binds a Marker to the account, the operation and its filters.
+func scopeOf(account, op string, fs []Filter) string {
+	b, _ := json.Marshal(fs)
+	return account + "/" + op + "/" + string(b)
+}

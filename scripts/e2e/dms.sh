@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# End to end: DMS with the aws CLI through the real binary. A replication instance, a PostgreSQL
+# endpoint on a database this script creates (and drops on exit), a connection test, a schema
+# refresh, and the refreshed schemas.
+source "$(dirname "$0")/lib.bash"
+
+PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+export PGHOST PGPORT PGUSER PGOPTIONS="-c client_min_messages=warning"
+DB="e2e_dms_$$_$RANDOM"
+psql -q -d postgres -c "CREATE DATABASE $DB" || fail "cannot create database $DB on $PGHOST:$PGPORT"
+dms_cleanup() { psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true; e2e_cleanup; }
+trap dms_cleanup EXIT
+psql -q -d "$DB" -c "CREATE SCHEMA sales; CREATE TABLE sales.orders (id int PRIMARY KEY); CREATE SCHEMA hr; CREATE TABLE hr.people (id int)" \
+  || fail "fixtures"
+pass "database $DB with schemas sales and hr"
+
+e2e_start
+
+# poll CMD... QUERY WANT: runs the aws command until --query QUERY prints something other than WANT.
+poll() {
+  local want=$1; shift
+  local out
+  for _ in $(seq 200); do
+    out=$("$@") || fail "$*: $out"
+    [ "$out" != "$want" ] && { echo "$out"; return; }
+    sleep 0.1
+  done
+  fail "$* still $want after 20 s"
+}
+
+ri=$(aws dms create-replication-instance --replication-instance-identifier E2E-Runner \
+  --replication-instance-class dms.t3.medium --query ReplicationInstance.[ReplicationInstanceArn,ReplicationInstanceStatus,ReplicationInstanceIdentifier] --output text)
+read -r ri_arn ri_status ri_id <<<"$ri"
+[[ "$ri_arn" =~ ^arn:aws:dms:[a-z0-9-]+:[0-9]{12}:rep:[A-Z2-7]{26}$ ]] || fail "instance ARN: $ri_arn"
+[ "$ri_status" = creating ] && [ "$ri_id" = e2e-runner ] || fail "new instance: $ri"
+pass "create-replication-instance → $ri_arn (creating, identifier lowercased)"
+
+aws dms wait replication-instance-available --filters "Name=replication-instance-arn,Values=$ri_arn" || fail "wait replication-instance-available"
+st=$(aws dms describe-replication-instances --filters "Name=replication-instance-id,Values=e2e-runner" \
+  --query 'ReplicationInstances[0].ReplicationInstanceStatus' --output text)
+[ "$st" = available ] || fail "instance status: $st"
+pass "wait replication-instance-available"
+
+PW="e2e-dms-pw-$RANDOM$RANDOM"
+ep_arn=$(aws dms create-endpoint --endpoint-identifier e2e-pg --endpoint-type source --engine-name postgres \
+  --server-name "$PGHOST" --port "$PGPORT" --database-name "$DB" --username "$PGUSER" --password "$PW" \
+  --query Endpoint.EndpointArn --output text)
+[[ "$ep_arn" =~ :endpoint:[A-Z2-7]{26}$ ]] || fail "endpoint ARN: $ep_arn"
+pass "create-endpoint → $ep_arn"
+
+if out=$(aws dms create-endpoint --endpoint-identifier e2e-pg --endpoint-type source --engine-name postgres --server-name x 2>&1); then
+  fail "a duplicate endpoint identifier was accepted"
+fi
+grep -q ResourceAlreadyExistsFault <<<"$out" || fail "duplicate endpoint: $out"
+pass "duplicate endpoint identifier → ResourceAlreadyExistsFault"
+
+if out=$(aws dms describe-schemas --endpoint-arn "$ep_arn" 2>&1); then fail "describe-schemas before a refresh succeeded: $out"; fi
+grep -q InvalidResourceStateFault <<<"$out" || fail "describe-schemas before refresh: $out"
+if out=$(aws dms refresh-schemas --endpoint-arn "$ep_arn" --replication-instance-arn "$ri_arn" 2>&1); then fail "refresh without a test succeeded"; fi
+grep -q "InvalidResourceStateFault.*Test connection for replication instance" <<<"$out" || fail "refresh without a test: $out"
+pass "describe-schemas and refresh-schemas before a successful test → InvalidResourceStateFault"
+
+st=$(aws dms test-connection --replication-instance-arn "$ri_arn" --endpoint-arn "$ep_arn" --query Connection.Status --output text)
+[ "$st" = testing ] || fail "test-connection status: $st"
+st=$(poll testing aws dms describe-connections --filters "Name=endpoint-arn,Values=$ep_arn" --query 'Connections[0].Status' --output text)
+[ "$st" = successful ] || fail "connection: $st $(aws dms describe-connections --query 'Connections[0].LastFailureMessage' --output text)"
+pass "test-connection → testing → successful"
+
+st=$(aws dms refresh-schemas --endpoint-arn "$ep_arn" --replication-instance-arn "$ri_arn" --query RefreshSchemasStatus.Status --output text)
+[ "$st" = refreshing ] || fail "refresh-schemas status: $st"
+st=$(poll refreshing aws dms describe-refresh-schemas-status --endpoint-arn "$ep_arn" --query RefreshSchemasStatus.Status --output text)
+[ "$st" = successful ] || fail "refresh: $(aws dms describe-refresh-schemas-status --endpoint-arn "$ep_arn")"
+date=$(aws dms describe-refresh-schemas-status --endpoint-arn "$ep_arn" --query RefreshSchemasStatus.LastRefreshDate --output text)
+[ -n "$date" ] && [ "$date" != None ] || fail "no LastRefreshDate"
+pass "refresh-schemas → refreshing → successful ($date)"
+
+schemas=$(aws dms describe-schemas --endpoint-arn "$ep_arn" --query 'Schemas' --output text | tr '\t' ' ')
+[ "$schemas" = "hr public sales" ] || fail "describe-schemas: $schemas"
+pass "describe-schemas → $schemas"
+
+psql -q -d "$DB" -c "CREATE SCHEMA inventory; DROP SCHEMA hr CASCADE" || fail "schema change"
+aws dms refresh-schemas --endpoint-arn "$ep_arn" --replication-instance-arn "$ri_arn" >/dev/null
+poll refreshing aws dms describe-refresh-schemas-status --endpoint-arn "$ep_arn" --query RefreshSchemasStatus.Status --output text >/dev/null
+schemas=$(aws dms describe-schemas --endpoint-arn "$ep_arn" --query 'Schemas' --output text | tr '\t' ' ')
+[ "$schemas" = "inventory public sales" ] || fail "describe-schemas after CREATE/DROP SCHEMA: $schemas"
+pass "a second refresh sees CREATE SCHEMA and DROP SCHEMA → $schemas"
+
+out=$(aws dms describe-endpoints --output json)
+grep -q "$PW" <<<"$out" && fail "describe-endpoints returns the password"
+grep -q "$PW" "$E2E_TMP/serve.log" && fail "the password appears in the server log"
+pass "the endpoint password is never returned or logged"
+
+st=$(aws dms delete-endpoint --endpoint-arn "$ep_arn" --query Endpoint.Status --output text)
+[ "$st" = deleting ] || fail "delete-endpoint status: $st"
+st=$(aws dms delete-replication-instance --replication-instance-arn "$ri_arn" --query ReplicationInstance.ReplicationInstanceStatus --output text)
+[ "$st" = deleting ] || fail "delete-replication-instance status: $st"
+pass "delete-endpoint and delete-replication-instance → deleting"
+echo "dms e2e: all passed"
