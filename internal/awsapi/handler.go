@@ -123,9 +123,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	maps.Copy(hdr, resp.Header)
 	hdr.Set("X-Amzn-Requestid", id)
-	hdr["Content-Length"] = []string{fmt.Sprint(len(resp.Body))}
+	// 204 and 304 carry no body (and so no Content-Length or Content-Type).
+	noBody := resp.Status == http.StatusNoContent || resp.Status == http.StatusNotModified
+	if noBody {
+		hdr.Del("Content-Type")
+	} else {
+		hdr["Content-Length"] = []string{fmt.Sprint(len(resp.Body))}
+	}
 	w.WriteHeader(resp.Status)
-	if r.Method != http.MethodHead {
+	if r.Method != http.MethodHead && !noBody {
 		_, _ = w.Write(resp.Body)
 	}
 	if h.Observe != nil {

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/awsapi/secretsmanager"
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/connector/files"
 	"github.com/surveyorhq/surveyor/internal/connector/mysql"
 	"github.com/surveyorhq/surveyor/internal/connector/postgres"
 	"github.com/surveyorhq/surveyor/internal/connector/sqlite"
@@ -49,6 +51,8 @@ type Config struct {
 	Store   string
 	Region  string
 	Workers int
+	// AppSyncRetention is how long introspection results stay readable (default 7 days).
+	AppSyncRetention time.Duration
 	// Lease is how long a worker's claim on a run lasts without renewal (default 30 s).
 	Lease  time.Duration
 	Logger *slog.Logger
@@ -117,7 +121,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.keys = &accesskeys.Store{DB: db, Master: master, Now: cfg.Now}
 	s.secrets = &secrets.Service{DB: db, Master: master, Region: cfg.Region, Now: cfg.Now}
-	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease}
+	// Run ids take DataZone's form (14 lower-case letters and digits), which every façade accepts.
+	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease, NewID: newRunID}
 	job := &discovery.Job{Secrets: s.secrets, Master: master, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
 	s.workers = &runs.Workers{Queue: queue, Handlers: job.Handlers(), N: cfg.Workers, Logger: cfg.Logger}
 	s.core = &core.Services{
@@ -153,7 +158,7 @@ func (s *Server) facades() (map[string]awsapi.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secretsmanager: %w", err)
 	}
-	as, err := (&appsync.Facade{Services: s.core}).Service()
+	as, err := (&appsync.Facade{Services: s.core, Retention: s.cfg.AppSyncRetention}).Service()
 	if err != nil {
 		return nil, fmt.Errorf("appsync: %w", err)
 	}
@@ -185,6 +190,7 @@ func Connectors() connector.Registry {
 		connector.Postgres: postgres.New(),
 		connector.MySQL:    mysql.New(),
 		connector.SQLite:   sqlite.New(),
+		connector.Files:    files.New(),
 	}
 }
 
@@ -339,6 +345,19 @@ func (s *Server) checkMasterKey(ctx context.Context, master *secrets.Sealer) err
 			return fmt.Errorf("read master key id: %w", err)
 		}
 	})
+}
+
+// newRunID returns 14 random lower-case letters and digits.
+func newRunID() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 14)
+	if _, err := rand.Read(b); err != nil {
+		panic("server: crypto/rand failed: " + err.Error())
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }
 
 // derive makes a purpose-specific key from the master key.
