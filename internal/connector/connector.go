@@ -180,8 +180,11 @@ func urlErrorReason(err error) string {
 
 // Redacted is the source as a URI without its password, fit for logs and messages.
 func (s Source) Redacted() string {
-	if s.Engine == SQLite {
+	switch s.Engine {
+	case SQLite:
 		return "sqlite://" + s.Path
+	case Files:
+		return s.Path // a folder or bucket URL; credentials travel in User/Password, never in it
 	}
 	u := url.URL{Scheme: s.Engine, Host: s.Address(), Path: "/" + s.Database}
 	if s.User != "" {

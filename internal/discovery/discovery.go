@@ -62,6 +62,10 @@ type Config struct {
 	Params map[string]string `json:"params,omitempty"`
 	// Rules select the tables read (ordered INCLUDE/EXCLUDE).
 	Rules []filter.Rule `json:"rules,omitempty"`
+	// Columns limits the columns a run records: a table name, or "namespace.table", maps to the
+	// columns to keep (in the table's order). Tables not named keep all their columns; keys,
+	// indexes and foreign keys over a dropped column are dropped with it.
+	Columns map[string][]string `json:"columns,omitempty"`
 	// ListNamespaces also records the source's namespaces (schemas) in the run result.
 	ListNamespaces bool `json:"listNamespaces,omitempty"`
 	// StatementTimeoutSeconds bounds each catalog query; 0 means the connector default.
@@ -105,6 +109,9 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 			return nil, fmt.Errorf("discover %s: %w", src.Redacted(), ctx.Err())
 		}
 		return fail(classify(err), err.Error()), nil
+	}
+	if len(cfg.Columns) > 0 {
+		limitColumns(snap, cfg.Columns)
 	}
 	res := Result{Engine: snap.Engine, ServerVersion: snap.ServerVersion, Assets: snap.TableCount()}
 	if cfg.ListNamespaces {
@@ -192,6 +199,7 @@ func (e *SourceError) Error() string { return e.Msg }
 // Source resolves cfg into a connector source: the secret's fields, overridden by cfg's.
 func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector.Source, error) {
 	var rds rdsSecret
+	var raw string
 	if cfg.SecretID != "" {
 		val, err := j.Secrets.Current(ctx, account, cfg.SecretID)
 		switch {
@@ -205,17 +213,24 @@ func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector
 		if val.String == nil {
 			return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("secret %s has no SecretString; it must hold the RDS secret JSON (engine, host, port, username, password, dbname)", cfg.SecretID)}
 		}
-		if err := json.Unmarshal([]byte(*val.String), &rds); err != nil {
+		raw = *val.String
+		if e, _ := connector.NormalizeEngine(cfg.Engine); e == connector.Files {
+			return filesSource(cfg, raw)
+		}
+		if err := json.Unmarshal([]byte(raw), &rds); err != nil {
 			return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("secret %s is not the RDS secret JSON (engine, host, port, username, password, dbname)", cfg.SecretID)}
 		}
 	}
 	engineName := first(cfg.Engine, rds.Engine)
 	engine, ok := connector.NormalizeEngine(engineName)
-	if !ok || engine == connector.Files {
+	if ok && engine == connector.Files {
+		return filesSource(cfg, raw)
+	}
+	if !ok {
 		if engineName == "" {
 			return connector.Source{}, &SourceError{ErrValidation, "no engine: the secret must say which engine (postgres, mysql, mariadb, sqlite)"}
 		}
-		return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("engine %q is not supported: use postgres, aurora-postgresql, mysql, mariadb, aurora-mysql or sqlite", engineName)}
+		return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("engine %q is not supported: use postgres, aurora-postgresql, mysql, mariadb, aurora-mysql, sqlite or files", engineName)}
 	}
 	src := connector.Source{
 		Engine:   engine,
@@ -253,6 +268,100 @@ func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector
 		return connector.Source{}, &SourceError{ErrValidation, "the source has no host: the secret must hold host and port"}
 	}
 	return src, nil
+}
+
+// S3Secret is the secret JSON a files source on S3 takes its credentials from:
+// {"accessKeyId": "...", "secretAccessKey": "..."}, optionally with "endpoint" (an
+// S3-compatible store's URL), "region" and "usePathStyle" (true for path-style requests), which
+// fill the connector params the config does not set. The RDS-style "username"/"password" pair
+// is accepted too.
+type S3Secret struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	Username        string `json:"username"`
+	Password        string `json:"password"`
+	Endpoint        string `json:"endpoint"`
+	Region          string `json:"region"`
+	UsePathStyle    any    `json:"usePathStyle"`
+}
+
+// filesSource is the source of the files engine: cfg.Path is the root (absolute path, file:// or
+// s3:// URI), cfg.Params the connector's params, and the secret (when cfg.SecretID is set, its
+// value is raw) holds the S3 access key.
+func filesSource(cfg Config, raw string) (connector.Source, error) {
+	if cfg.Path == "" {
+		return connector.Source{}, &SourceError{ErrValidation, "a files source needs a path: an absolute folder, file:///path or s3://bucket/prefix"}
+	}
+	src := connector.Source{Engine: connector.Files, Path: cfg.Path, User: cfg.User, Params: map[string]string{}}
+	for k, v := range cfg.Params {
+		src.Params[k] = v
+	}
+	if cfg.SecretID != "" {
+		var s S3Secret
+		if err := json.Unmarshal([]byte(raw), &s); err != nil || first(s.AccessKeyID, s.Username) == "" {
+			return connector.Source{}, &SourceError{ErrValidation, fmt.Sprintf("secret %s is not the S3 credentials JSON (accessKeyId, secretAccessKey)", cfg.SecretID)}
+		}
+		src.User, src.Password = first(s.AccessKeyID, s.Username), first(s.SecretAccessKey, s.Password)
+		for k, v := range map[string]string{"endpoint": s.Endpoint, "region": s.Region, "use_path_style": fmt.Sprint(s.UsePathStyle)} {
+			if _, set := src.Params[k]; !set && v != "" && v != "<nil>" && v != "false" {
+				src.Params[k] = v
+			}
+		}
+	}
+	return src, nil
+}
+
+// limitColumns keeps only the chosen columns of the tables cfg.Columns names.
+func limitColumns(snap *schema.Snapshot, keep map[string][]string) {
+	for di := range snap.Databases {
+		for ni := range snap.Databases[di].Namespaces {
+			ns := &snap.Databases[di].Namespaces[ni]
+			for ti := range ns.Tables {
+				t := &ns.Tables[ti]
+				names, ok := keep[ns.Name+"."+t.Name]
+				if !ok {
+					names, ok = keep[t.Name]
+				}
+				if ok {
+					limitTable(t, names)
+				}
+			}
+		}
+	}
+}
+
+func limitTable(t *schema.Table, names []string) {
+	kept := map[string]bool{}
+	cols := t.Columns[:0]
+	for _, c := range t.Columns {
+		if slices.Contains(names, c.Name) {
+			c.Position = len(cols) + 1
+			cols = append(cols, c)
+			kept[c.Name] = true
+		}
+	}
+	t.Columns = cols
+	all := func(cs []string) bool {
+		for _, c := range cs {
+			if !kept[c] {
+				return false
+			}
+		}
+		return true
+	}
+	if t.PrimaryKey != nil && !all(t.PrimaryKey.Columns) {
+		t.PrimaryKey = nil
+	}
+	t.Uniques = slices.DeleteFunc(t.Uniques, func(c schema.Constraint) bool { return !all(c.Columns) })
+	t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(f schema.ForeignKey) bool { return !all(f.Columns) })
+	t.Indexes = slices.DeleteFunc(t.Indexes, func(ix schema.Index) bool {
+		for _, p := range ix.Parts {
+			if p.Expression != "" || !kept[p.Column] {
+				return true
+			}
+		}
+		return !all(ix.Include)
+	})
 }
 
 // SealPassword seals a password for Config.SealedPassword; only runs of the same account open it.

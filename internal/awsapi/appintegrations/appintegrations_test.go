@@ -1,0 +1,519 @@
+package appintegrations_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	ai "github.com/aws/aws-sdk-go-v2/service/appintegrations"
+	"github.com/aws/aws-sdk-go-v2/service/appintegrations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/server/servertest"
+	"github.com/surveyorhq/surveyor/internal/testdb"
+)
+
+const kmsKey = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+func writeTree(t *testing.T, root string, tree map[string]string) {
+	t.Helper()
+	for rel, data := range tree {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// folder is a small data folder: two good datasets and a bad gzip.
+func folder(t *testing.T) string {
+	root := filepath.Join(t.TempDir(), "data")
+	writeTree(t, root, map[string]string{
+		"orders/2024.csv":     "id,total\n1,2.5\n",
+		"customers/all.json":  `{"id":1,"name":"ann"}` + "\n",
+		"broken/bad.csv.gz":   "not gzip",
+		"notes/readme.txt":    "ignored",
+		"orders/2025.csv":     "id,total\n2,3\n",
+		"customers/more.json": `{"id":2,"name":"bo"}` + "\n",
+	})
+	return root
+}
+
+// wantAPIError checks err is the AWS error code with the HTTP status, and that its message
+// contains msg.
+func wantAPIError(t *testing.T, err error, code string, status int, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("err %v, want %s", err, code)
+	}
+	if ae.ErrorCode() != code || !strings.Contains(ae.ErrorMessage(), msg) {
+		t.Errorf("error %s %q, want %s containing %q", ae.ErrorCode(), ae.ErrorMessage(), code, msg)
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() != status {
+		t.Errorf("status %d, want %d", re.HTTPStatusCode(), status)
+	}
+}
+
+func TestDataIntegrationLifecycle(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	c := ai.NewFromConfig(env.AWS())
+	ctx := context.Background()
+	root := folder(t)
+	uri := "file://localhost" + root
+
+	created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{
+		Name: aws.String("local/orders"), KmsKey: aws.String(kmsKey), SourceURI: aws.String(uri),
+		Description:       aws.String("a folder"),
+		ScheduleConfig:    &types.ScheduleConfiguration{ScheduleExpression: aws.String("rate(1 hour)"), FirstExecutionFrom: aws.String("1700000000000")},
+		FileConfiguration: &types.FileConfiguration{Folders: []string{"orders", "customers", "broken"}, Filters: map[string][]string{"Extensions": {".csv", ".json", ".gz"}}},
+		Tags:              map[string]string{"team": "data"},
+		ClientToken:       aws.String("token-1"),
+	})
+	if err != nil {
+		t.Fatalf("CreateDataIntegration: %v", err)
+	}
+	if created.Id == nil || !strings.HasPrefix(*created.Arn, "arn:aws:app-integrations:us-east-1:"+env.Key.AccountID+":data-integration/") ||
+		created.ScheduleConfiguration == nil || *created.ScheduleConfiguration.ScheduleExpression != "rate(1 hour)" || aws.ToString(created.ClientToken) != "token-1" {
+		t.Fatalf("create output: %+v", created)
+	}
+
+	t.Run("get by id, name and ARN", func(t *testing.T) {
+		for _, ident := range []string{*created.Id, "local/orders", *created.Arn} {
+			got, err := c.GetDataIntegration(ctx, &ai.GetDataIntegrationInput{Identifier: aws.String(ident)})
+			if err != nil {
+				t.Fatalf("get %s: %v", ident, err)
+			}
+			if *got.Id != *created.Id || *got.SourceURI != uri || got.Tags["team"] != "data" || *got.Description != "a folder" ||
+				got.FileConfiguration == nil || len(got.FileConfiguration.Folders) != 3 || got.ScheduleConfiguration == nil {
+				t.Errorf("get %s: %+v", ident, got)
+			}
+		}
+		_, err := c.GetDataIntegration(ctx, &ai.GetDataIntegrationInput{Identifier: aws.String("nope")})
+		wantAPIError(t, err, "ResourceNotFoundException", 404, "nope")
+	})
+
+	t.Run("idempotency and duplicates", func(t *testing.T) {
+		again, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{
+			Name: aws.String("local/orders"), KmsKey: aws.String(kmsKey), SourceURI: aws.String(uri), Description: aws.String("a folder"),
+			ScheduleConfig:    &types.ScheduleConfiguration{ScheduleExpression: aws.String("rate(1 hour)"), FirstExecutionFrom: aws.String("1700000000000")},
+			FileConfiguration: &types.FileConfiguration{Folders: []string{"orders", "customers", "broken"}, Filters: map[string][]string{"Extensions": {".csv", ".json", ".gz"}}},
+			Tags:              map[string]string{"team": "data"}, ClientToken: aws.String("token-1"),
+		})
+		if err != nil || *again.Id != *created.Id {
+			t.Fatalf("same token and body: %v %v", again, err)
+		}
+		_, err = c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String("local/orders"), KmsKey: aws.String(kmsKey),
+			SourceURI: aws.String(uri), ClientToken: aws.String("token-1")})
+		wantAPIError(t, err, "InvalidRequestException", 400, "different parameters")
+		_, err = c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String("local/orders"), KmsKey: aws.String(kmsKey),
+			SourceURI: aws.String(uri)})
+		wantAPIError(t, err, "DuplicateResourceException", 409, "already exists")
+	})
+
+	t.Run("validation", func(t *testing.T) {
+		many := make([]string, 11)
+		for i := range many {
+			many[i] = fmt.Sprint("f", i)
+		}
+		for _, tc := range []struct {
+			name string
+			in   ai.CreateDataIntegrationInput
+			msg  string
+		}{
+			{"name pattern", ai.CreateDataIntegrationInput{Name: aws.String("bad name!"), SourceURI: aws.String(uri)}, "at 'Name'"},
+			{"port in SourceURI", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String("postgres://db:5432/app")}, "at 'SourceURI'"},
+			{"file URI without host", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String("file:///x")}, "at 'SourceURI'"},
+			{"unknown scheme", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String("Salesforce://AppFlow/conn")}, "s3://bucket/prefix, file://localhost"},
+			{"aws: tag key", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String(uri), Tags: map[string]string{"aws:x": "1"}}, "(?!aws:)"},
+			{"too many folders", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String(uri),
+				FileConfiguration: &types.FileConfiguration{Folders: many}}, "less than or equal to 10"},
+			{"unknown filter key", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String(uri),
+				FileConfiguration: &types.FileConfiguration{Folders: []string{"a"}, Filters: map[string][]string{"Colour": {"red"}}}}, "Extensions, Include, Exclude, Header"},
+			{"unknown KMS alias", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String(uri), KmsKey: aws.String("alias/nope")}, "alias/nope does not exist"},
+			{"bad schedule", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String(uri),
+				ScheduleConfig: &types.ScheduleConfiguration{ScheduleExpression: aws.String("every hour")}}, "ScheduleExpression is invalid"},
+			{"bad FirstExecutionFrom", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String(uri),
+				ScheduleConfig: &types.ScheduleConfiguration{ScheduleExpression: aws.String("rate(1 hour)"), FirstExecutionFrom: aws.String("yesterday")}}, "FirstExecutionFrom"},
+			{"missing secret", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String("postgres://no-such-secret/app")}, "no-such-secret"},
+			{"object config key", ai.CreateDataIntegrationInput{Name: aws.String("p"), SourceURI: aws.String(uri),
+				ObjectConfiguration: map[string]map[string][]string{"orders": {"columns": {"id"}}}}, `use "fields"`},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				in := tc.in
+				if in.KmsKey == nil {
+					in.KmsKey = aws.String(kmsKey)
+				}
+				_, err := c.CreateDataIntegration(ctx, &in)
+				wantAPIError(t, err, "InvalidRequestException", 400, tc.msg)
+			})
+		}
+	})
+
+	t.Run("list pages", func(t *testing.T) {
+		for i := range 3 {
+			if _, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String(fmt.Sprint("page-", i)),
+				KmsKey: aws.String("alias/aws/appintegrations"), SourceURI: aws.String(uri)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var names []string
+		var token *string
+		for pages := 0; ; pages++ {
+			out, err := c.ListDataIntegrations(ctx, &ai.ListDataIntegrationsInput{MaxResults: aws.Int32(2), NextToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range out.DataIntegrations {
+				names = append(names, *d.Name)
+			}
+			if token = out.NextToken; token == nil {
+				break
+			}
+		}
+		// Creation order, ties (same millisecond) broken by id: compare as a set, no repeats.
+		slices.Sort(names)
+		if strings.Join(names, ",") != "local/orders,page-0,page-1,page-2" {
+			t.Errorf("listed %v", names)
+		}
+		_, err := c.ListDataIntegrations(ctx, &ai.ListDataIntegrationsInput{NextToken: aws.String("forged")})
+		wantAPIError(t, err, "InvalidRequestException", 400, "nextToken")
+		_, err = c.ListDataIntegrations(ctx, &ai.ListDataIntegrationsInput{MaxResults: aws.Int32(51)})
+		wantAPIError(t, err, "InvalidRequestException", 400, "maxResults")
+	})
+
+	t.Run("update name and description", func(t *testing.T) {
+		if _, err := c.UpdateDataIntegration(ctx, &ai.UpdateDataIntegrationInput{Identifier: aws.String("page-0"),
+			Name: aws.String("page-zero"), Description: aws.String("renamed")}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.GetDataIntegration(ctx, &ai.GetDataIntegrationInput{Identifier: aws.String("page-zero")})
+		if err != nil || *got.Description != "renamed" {
+			t.Fatalf("after update: %+v %v", got, err)
+		}
+		_, err = c.UpdateDataIntegration(ctx, &ai.UpdateDataIntegrationInput{Identifier: aws.String("page-zero"), Name: aws.String("page-1")})
+		wantAPIError(t, err, "DuplicateResourceException", 409, "page-1")
+	})
+
+	t.Run("tags", func(t *testing.T) {
+		if _, err := c.TagResource(ctx, &ai.TagResourceInput{ResourceArn: created.Arn, Tags: map[string]string{"env": "test"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.UntagResource(ctx, &ai.UntagResourceInput{ResourceArn: created.Arn, TagKeys: []string{"team"}}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.ListTagsForResource(ctx, &ai.ListTagsForResourceInput{ResourceArn: created.Arn})
+		if err != nil || len(out.Tags) != 1 || out.Tags["env"] != "test" {
+			t.Fatalf("tags %v %v", out, err)
+		}
+		_, err = c.TagResource(ctx, &ai.TagResourceInput{ResourceArn: created.Arn, Tags: map[string]string{"aws:no": "x"}})
+		wantAPIError(t, err, "InvalidRequestException", 400, "(?!aws:)")
+		other := strings.Replace(*created.Arn, *created.Id, "00000000-0000-4000-8000-000000000000", 1)
+		_, err = c.ListTagsForResource(ctx, &ai.ListTagsForResourceInput{ResourceArn: aws.String(other)})
+		wantAPIError(t, err, "ResourceNotFoundException", 404, "not found")
+	})
+
+	t.Run("another account sees nothing", func(t *testing.T) {
+		c2 := ai.NewFromConfig(env.AWSFor(env.NewAccount(t, "222222222222")))
+		_, err := c2.GetDataIntegration(ctx, &ai.GetDataIntegrationInput{Identifier: created.Arn})
+		wantAPIError(t, err, "ResourceNotFoundException", 404, "")
+	})
+
+	t.Run("on-demand association runs once and reports", func(t *testing.T) {
+		out, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{
+			DataIntegrationIdentifier: created.Id, ClientId: aws.String("tester"),
+			ExecutionConfiguration: &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeOnDemand,
+				OnDemandConfiguration: &types.OnDemandConfiguration{StartTime: aws.String("1700000000000")}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *out.DataIntegrationArn != *created.Arn || out.DataIntegrationAssociationId == nil {
+			t.Fatalf("association output %+v", out)
+		}
+		st := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+			return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
+		})
+		// Two datasets added; the bad gzip failed alone.
+		if st.ExecutionStatus != types.ExecutionStatusCompleted || !strings.Contains(*st.StatusMessage, "added 2") ||
+			!strings.Contains(*st.StatusMessage, "failed 1") || !strings.Contains(*st.StatusMessage, "bad.csv.gz") {
+			t.Errorf("status %s %q", st.ExecutionStatus, aws.ToString(st.StatusMessage))
+		}
+		// Delete is refused while the association exists.
+		_, err = c.DeleteDataIntegration(ctx, &ai.DeleteDataIntegrationInput{DataIntegrationIdentifier: created.Id})
+		wantAPIError(t, err, "InvalidRequestException", 400, "associations")
+		// Update to on-demand again runs once more.
+		if _, err := c.UpdateDataIntegrationAssociation(ctx, &ai.UpdateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
+			DataIntegrationAssociationIdentifier: out.DataIntegrationAssociationId,
+			ExecutionConfiguration: &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeOnDemand,
+				OnDemandConfiguration: &types.OnDemandConfiguration{StartTime: aws.String("2024-01-01T00:00:00Z")}}}); err != nil {
+			t.Fatal(err)
+		}
+		st2 := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+			return s != nil && s.ExecutionStatus == types.ExecutionStatusCompleted && *s.StatusMessage != *st.StatusMessage
+		})
+		if !strings.Contains(*st2.StatusMessage, "unchanged 2") {
+			t.Errorf("second run: %q", *st2.StatusMessage)
+		}
+		_, err = c.UpdateDataIntegrationAssociation(ctx, &ai.UpdateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
+			DataIntegrationAssociationIdentifier: aws.String("00000000-0000-4000-8000-000000000000"),
+			ExecutionConfiguration:               &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeOnDemand}})
+		wantAPIError(t, err, "ResourceNotFoundException", 404, "association")
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		if _, err := c.DeleteDataIntegration(ctx, &ai.DeleteDataIntegrationInput{DataIntegrationIdentifier: aws.String("page-2")}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.GetDataIntegration(ctx, &ai.GetDataIntegrationInput{Identifier: aws.String("page-2")})
+		wantAPIError(t, err, "ResourceNotFoundException", 404, "page-2")
+	})
+}
+
+// waitStatus polls the integration's only association until ok accepts its status.
+func waitStatus(t *testing.T, c *ai.Client, integration string, ok func(*types.LastExecutionStatus) bool) *types.LastExecutionStatus {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := c.ListDataIntegrationAssociations(context.Background(), &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: aws.String(integration)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.DataIntegrationAssociations) != 1 {
+			t.Fatalf("associations: %d", len(out.DataIntegrationAssociations))
+		}
+		st := out.DataIntegrationAssociations[0].LastExecutionStatus
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			b, _ := json.Marshal(st)
+			t.Fatalf("association status stuck at %s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// clock is the wall clock shifted by an offset. The server's scheduler and workers read it; so
+// does its SigV4 check, so API calls are made with the offset back at zero.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) Set(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = d
+}
+
+// jump moves the server's clock d ahead for a few scheduler ticks, then back.
+func (c *clock) jump(d time.Duration) {
+	c.Set(d)
+	time.Sleep(3 * time.Second)
+	c.Set(0)
+}
+
+func TestScheduleFiresUnderFakeClock(t *testing.T) {
+	clk := &clock{}
+	env := servertest.Start(t, servertest.Options{Now: clk.Now})
+	c := ai.NewFromConfig(env.AWS())
+	ctx := context.Background()
+	root := folder(t)
+	start := time.Now().Add(time.Hour)
+	created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{
+		Name: aws.String("scheduled"), KmsKey: aws.String(kmsKey), SourceURI: aws.String("file://localhost" + root),
+		ScheduleConfig:    &types.ScheduleConfiguration{ScheduleExpression: aws.String("rate(1 hour)"), FirstExecutionFrom: aws.String(start.Format(time.RFC3339))},
+		FileConfiguration: &types.FileConfiguration{Folders: []string{"orders"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id}); err != nil {
+		t.Fatal(err)
+	}
+	// Before FirstExecutionFrom nothing runs.
+	time.Sleep(2500 * time.Millisecond)
+	out, err := c.ListDataIntegrationAssociations(ctx, &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: created.Id})
+	if err != nil || out.DataIntegrationAssociations[0].LastExecutionStatus != nil {
+		t.Fatalf("ran before its first execution time: %+v %v", out, err)
+	}
+	clk.jump(time.Hour + 2*time.Second)
+	st := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+		return s != nil && s.ExecutionStatus == types.ExecutionStatusCompleted
+	})
+	if !strings.Contains(*st.StatusMessage, "added 1") {
+		t.Errorf("first fire: %q", *st.StatusMessage)
+	}
+	clk.jump(2*time.Hour + 4*time.Second)
+	st2 := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+		return s != nil && s.ExecutionStatus == types.ExecutionStatusCompleted && *s.StatusMessage != *st.StatusMessage
+	})
+	if !strings.Contains(*st2.StatusMessage, "unchanged 1") {
+		t.Errorf("second fire: %q", *st2.StatusMessage)
+	}
+}
+
+func TestDatabaseSources(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	c := ai.NewFromConfig(env.AWS())
+	sm := secretsmanager.NewFromConfig(env.AWS())
+	ctx := context.Background()
+	for _, engine := range []string{connector.Postgres, connector.MySQL} {
+		t.Run(engine, func(t *testing.T) {
+			db := testdb.New(t, engine, "ai")
+			db.Exec(t, "CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(10,2), secret_note TEXT)", "CREATE TABLE other (x INT)")
+			s := db.Source
+			val, _ := json.Marshal(map[string]any{"engine": engine, "host": s.Host, "port": s.Port, "username": s.User, "password": s.Password})
+			if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(engine + "-creds"), SecretString: aws.String(string(val))}); err != nil {
+				t.Fatal(err)
+			}
+			created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{
+				Name: aws.String(engine + "-db"), KmsKey: aws.String(kmsKey),
+				SourceURI:           aws.String(engine + "://" + engine + "-creds/" + s.Database),
+				ObjectConfiguration: map[string]map[string][]string{"orders": {"fields": {"id", "total"}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
+				ExecutionConfiguration: &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeOnDemand}}); err != nil {
+				t.Fatal(err)
+			}
+			st := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+				return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
+			})
+			// Only orders is read.
+			if st.ExecutionStatus != types.ExecutionStatusCompleted || !strings.Contains(*st.StatusMessage, "added 1,") {
+				t.Errorf("status %s %q", st.ExecutionStatus, aws.ToString(st.StatusMessage))
+			}
+		})
+	}
+	t.Run("wrong password fails with the reason", func(t *testing.T) {
+		db := testdb.New(t, connector.Postgres, "aibad")
+		s := db.Source
+		val, _ := json.Marshal(map[string]any{"engine": "postgres", "host": s.Host, "port": s.Port, "username": "nobody_here", "password": "wrong-pass"})
+		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("bad-creds"), SecretString: aws.String(string(val))}); err != nil {
+			t.Fatal(err)
+		}
+		created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String("bad-db"), KmsKey: aws.String(kmsKey),
+			SourceURI: aws.String("postgres://bad-creds/" + s.Database)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id}); err != nil {
+			t.Fatal(err)
+		}
+		st := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+			return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
+		})
+		if st.ExecutionStatus != types.ExecutionStatusFailed || strings.Contains(*st.StatusMessage, "wrong-pass") {
+			t.Errorf("status %s %q", st.ExecutionStatus, aws.ToString(st.StatusMessage))
+		}
+	})
+}
+
+// startMoto runs moto_server on a free loopback port until the test ends.
+func startMoto(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		if os.Getenv("SURVEYOR_REQUIRE_DBS") == "1" {
+			t.Fatal("moto_server is not installed")
+		}
+		t.Skip("moto_server is not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if resp, err := http.Get(url + "/moto-api/"); err == nil {
+			resp.Body.Close()
+			return url
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("moto_server did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestS3Source(t *testing.T) {
+	endpoint := startMoto(t)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDMOTO", "moto-secret", "")},
+		func(o *s3.Options) {
+			o.BaseEndpoint, o.UsePathStyle = aws.String(endpoint), true
+			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		})
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("landing")}); err != nil {
+		t.Fatal(err)
+	}
+	for key, body := range map[string]string{
+		"raw/sales/year=2024/a.csv": "id,total\n1,2.5\n",
+		"raw/sales/year=2025/b.csv": "id,total\n2,3\n",
+		"raw/bad/x.json.gz":         "not gzip",
+	} {
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("landing"), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := servertest.Start(t, servertest.Options{})
+	c := ai.NewFromConfig(env.AWS())
+	sm := secretsmanager.NewFromConfig(env.AWS())
+	val, _ := json.Marshal(map[string]any{"accessKeyId": "AKIDMOTO", "secretAccessKey": "moto-secret", "endpoint": endpoint, "usePathStyle": true})
+	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("s3/landing"), SecretString: aws.String(string(val))}); err != nil {
+		t.Fatal(err)
+	}
+	created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String("landing"), KmsKey: aws.String(kmsKey),
+		SourceURI: aws.String("s3://landing/raw")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+		return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
+	})
+	// One partitioned dataset; the bad gzip fails alone.
+	if st.ExecutionStatus != types.ExecutionStatusCompleted || !strings.Contains(*st.StatusMessage, "added 1,") || !strings.Contains(*st.StatusMessage, "x.json.gz") {
+		t.Errorf("status %s %q", st.ExecutionStatus, aws.ToString(st.StatusMessage))
+	}
+}

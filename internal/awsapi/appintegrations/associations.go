@@ -1,0 +1,381 @@
+package appintegrations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/core"
+	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scheduler"
+	"github.com/surveyorhq/surveyor/internal/store"
+)
+
+// Execution modes.
+const (
+	modeOnDemand  = "ON_DEMAND"
+	modeScheduled = "SCHEDULED"
+)
+
+// ExecutionConfiguration says how an association runs.
+type ExecutionConfiguration struct {
+	ExecutionMode         string
+	OnDemandConfiguration *OnDemandConfiguration `json:",omitempty"`
+	ScheduleConfiguration *ScheduleConfiguration `json:",omitempty"`
+}
+
+// OnDemandConfiguration is the window of an on-demand run (recorded; a discovery reads the
+// source as it is now).
+type OnDemandConfiguration struct {
+	StartTime string
+	EndTime   string `json:",omitempty"`
+}
+
+// association is the stored document of a data integration association. Its id is the run
+// source of its runs and schedule.
+type association struct {
+	ID                        string
+	Arn                       string
+	IntegrationID             string
+	IntegrationArn            string
+	ClientId                  string                  `json:",omitempty"`
+	DestinationURI            string                  `json:",omitempty"`
+	ClientAssociationMetadata map[string]string       `json:",omitempty"`
+	ObjectConfiguration       ObjectConfiguration     `json:",omitempty"`
+	ExecutionConfiguration    *ExecutionConfiguration `json:",omitempty"`
+	ClientToken               string                  `json:",omitempty"`
+	RequestHash               string                  `json:",omitempty"`
+	Config                    discovery.Config
+}
+
+type createAssociationInput struct {
+	ClientId                  string
+	ObjectConfiguration       ObjectConfiguration
+	DestinationURI            string
+	ClientAssociationMetadata map[string]string
+	ClientToken               string
+	ExecutionConfiguration    *ExecutionConfiguration
+}
+
+func validateExecution(v *awsapi.Validator, name string, e *ExecutionConfiguration) {
+	if e == nil {
+		return
+	}
+	v.Required(name+".ExecutionMode", e.ExecutionMode != "")
+	if e.ExecutionMode != "" {
+		v.Enum(name+".ExecutionMode", e.ExecutionMode, modeOnDemand, modeScheduled)
+	}
+	if o := e.OnDemandConfiguration; o != nil {
+		v.Required(name+".OnDemandConfiguration.StartTime", o.StartTime != "")
+		if o.StartTime != "" {
+			v.Length(name+".OnDemandConfiguration.StartTime", o.StartTime, 1, 255)
+			v.Pattern(name+".OnDemandConfiguration.StartTime", o.StartTime, nonBlank)
+		}
+		if o.EndTime != "" {
+			v.Length(name+".OnDemandConfiguration.EndTime", o.EndTime, 1, 255)
+			v.Pattern(name+".OnDemandConfiguration.EndTime", o.EndTime, nonBlank)
+		}
+	}
+	validateSchedule(v, name+".ScheduleConfiguration", e.ScheduleConfiguration)
+}
+
+// checkOnDemand checks that an on-demand window's times are epoch milliseconds or ISO-8601.
+func checkOnDemand(e *ExecutionConfiguration) error {
+	if e == nil || e.OnDemandConfiguration == nil {
+		return nil
+	}
+	for _, t := range []string{e.OnDemandConfiguration.StartTime, e.OnDemandConfiguration.EndTime} {
+		if _, err := parseInstant(t); t != "" && err != nil {
+			return invalid("OnDemandConfiguration time %q is neither epoch milliseconds nor an ISO-8601 time.", trunc(t, 64))
+		}
+	}
+	return nil
+}
+
+func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	var in createAssociationInput
+	if err := r.DecodeJSON(&in); err != nil {
+		return 0, nil, err
+	}
+	v := newValidator()
+	if in.ClientId != "" {
+		v.Length("ClientId", in.ClientId, 1, 255)
+	}
+	if in.DestinationURI != "" {
+		v.Length("DestinationURI", in.DestinationURI, 1, 1000)
+		v.Pattern("DestinationURI", in.DestinationURI, sourceURIPattern)
+	}
+	if in.ClientToken != "" {
+		v.Length("ClientToken", in.ClientToken, 1, 2048)
+	}
+	validateObjectConfiguration(v, "ObjectConfiguration", in.ObjectConfiguration)
+	validateExecution(v, "ExecutionConfiguration", in.ExecutionConfiguration)
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	if err := checkOnDemand(in.ExecutionConfiguration); err != nil {
+		return 0, nil, err
+	}
+	account := core.Account(ctx)
+	now := f.Now()
+	token := in.ClientToken
+	in.ClientToken = ""
+	hash := requestHash(in)
+	var doc *association
+	err := f.Tx(ctx, func(tx *store.Tx) error {
+		irec, integ, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		if err != nil {
+			return err
+		}
+		if token != "" {
+			parent := irec.ID
+			recs, _, err := resources.List(ctx, tx, account, kindAssociation, resources.ListQuery{ParentID: &parent, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, rec := range recs {
+				var d association
+				if err := rec.Decode(&d); err != nil {
+					return err
+				}
+				if d.ClientToken == token {
+					if d.RequestHash != hash {
+						return invalid("The ClientToken %s was already used with different parameters.", trunc(token, 64))
+					}
+					doc = &d
+					return nil
+				}
+			}
+		}
+		cfg := integ.Config
+		if err := applyObjects(&cfg, in.ObjectConfiguration); err != nil {
+			return err
+		}
+		exec := in.ExecutionConfiguration
+		if exec == nil {
+			exec = &ExecutionConfiguration{ExecutionMode: modeOnDemand}
+			if integ.ScheduleConfig != nil {
+				exec = &ExecutionConfiguration{ExecutionMode: modeScheduled}
+			}
+		}
+		id := newUUID()
+		doc = &association{ID: id, Arn: fmt.Sprintf("arn:aws:app-integrations:%s:%s:data-integration-association/%s/%s", f.Region, account, integ.ID, id),
+			IntegrationID: integ.ID, IntegrationArn: integ.Arn, ClientId: in.ClientId, DestinationURI: in.DestinationURI,
+			ClientAssociationMetadata: in.ClientAssociationMetadata, ObjectConfiguration: in.ObjectConfiguration,
+			ExecutionConfiguration: in.ExecutionConfiguration, ClientToken: token, RequestHash: hash, Config: cfg}
+		if err := resources.Insert(ctx, tx, account, kindAssociation, resources.Record{ID: id, Name: in.ClientId, ParentID: integ.ID, CreatedAt: now}, doc); err != nil {
+			return err
+		}
+		return f.execute(ctx, tx, account, doc, integ, exec)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return 0, map[string]string{"DataIntegrationAssociationId": doc.ID, "DataIntegrationArn": doc.IntegrationArn}, nil
+}
+
+// execute starts an association the way exec says: ON_DEMAND queues one run now (and drops any
+// schedule); SCHEDULED puts the schedule, its own or the integration's.
+func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *association, integ *integration, exec *ExecutionConfiguration) error {
+	cfg := mustJSON(a.Config)
+	if exec.ExecutionMode == modeOnDemand {
+		if err := scheduler.Remove(ctx, tx, a.ID); err != nil {
+			return err
+		}
+		_, _, err := f.Runs.Enqueue(ctx, tx, runs.Run{AccountID: account, SourceID: a.ID, Job: discovery.JobDiscover, Type: modeOnDemand, Config: cfg})
+		if errors.Is(err, runs.ErrActiveRun) {
+			return nil // the run in progress serves this request
+		}
+		return err
+	}
+	sched := exec.ScheduleConfiguration
+	name := "ExecutionConfiguration.ScheduleConfiguration"
+	if sched == nil {
+		sched, name = integ.ScheduleConfig, "ScheduleConfig"
+	}
+	if sched == nil {
+		return invalid("A SCHEDULED association needs a ScheduleConfiguration, and the data integration %s has no ScheduleConfig.", integ.Name)
+	}
+	anchor, err := parseSchedule(name, sched, f.Now())
+	if err != nil {
+		return err
+	}
+	if sched.Object != "" && len(a.ObjectConfiguration) == 0 && len(integ.ObjectConfiguration) == 0 {
+		c := a.Config
+		c.Rules = append(append(c.Rules[:0:0], c.Rules...), objectRule(sched.Object))
+		cfg = mustJSON(c)
+	}
+	return scheduler.Put(ctx, tx, scheduler.Entry{AccountID: account, SourceID: a.ID, Expression: sched.ScheduleExpression,
+		Timezone: "UTC", Anchor: anchor, Enabled: true, Job: discovery.JobDiscover, Config: cfg}, f.Now())
+}
+
+// lookupAssociation finds an association of an integration by id or ARN.
+func lookupAssociation(ctx context.Context, tx *store.Tx, account, integrationID, ident string) (*association, error) {
+	id := ident
+	if strings.HasPrefix(ident, "arn:") {
+		id = ident[strings.LastIndex(ident, "/")+1:]
+	}
+	rec, err := resources.Get(ctx, tx, account, kindAssociation, id)
+	if errors.Is(err, resources.ErrNotFound) || (err == nil && rec.ParentID != integrationID) {
+		return nil, notFound("The data integration association %s was not found.", trunc(ident, 255))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d association
+	if err := rec.Decode(&d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func (f *Facade) updateAssociation(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	var in struct{ ExecutionConfiguration *ExecutionConfiguration }
+	if err := r.DecodeJSON(&in); err != nil {
+		return 0, nil, err
+	}
+	v := newValidator()
+	v.Required("ExecutionConfiguration", in.ExecutionConfiguration != nil)
+	validateExecution(v, "ExecutionConfiguration", in.ExecutionConfiguration)
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	if err := checkOnDemand(in.ExecutionConfiguration); err != nil {
+		return 0, nil, err
+	}
+	account := core.Account(ctx)
+	err := f.Tx(ctx, func(tx *store.Tx) error {
+		_, integ, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		if err != nil {
+			return err
+		}
+		a, err := lookupAssociation(ctx, tx, account, integ.ID, r.Labels["DataIntegrationAssociationIdentifier"])
+		if err != nil {
+			return err
+		}
+		a.ExecutionConfiguration = in.ExecutionConfiguration
+		if err := resources.Update(ctx, tx, account, kindAssociation, a.ID, a.ClientId, a, f.Now()); err != nil {
+			return err
+		}
+		return f.execute(ctx, tx, account, a, integ, in.ExecutionConfiguration)
+	})
+	return 0, nil, err
+}
+
+// LastExecutionStatus is the outcome of an association's latest run.
+type LastExecutionStatus struct {
+	ExecutionStatus string
+	StatusMessage   string `json:",omitempty"`
+}
+
+type associationSummary struct {
+	DataIntegrationAssociationArn string
+	DataIntegrationArn            string
+	ClientId                      string                  `json:",omitempty"`
+	DestinationURI                string                  `json:",omitempty"`
+	LastExecutionStatus           *LastExecutionStatus    `json:",omitempty"`
+	ExecutionConfiguration        *ExecutionConfiguration `json:",omitempty"`
+}
+
+func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
+	account := core.Account(ctx)
+	limit, ok, err := r.QueryInt("maxResults", 1, 50)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !ok {
+		limit = defaultMaxResults
+	}
+	var (
+		cur   listCursor
+		scope = "appintegrations/associations/" + account
+	)
+	if tok, ok, err := r.QueryString("nextToken"); err != nil {
+		return 0, nil, err
+	} else if ok {
+		if len(tok) > 1000 || f.Tokens.Decode(scope, tok, &cur) != nil {
+			return 0, nil, invalid("The nextToken provided is invalid.")
+		}
+	}
+	var (
+		docs []association
+		next string
+	)
+	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		irec, _, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		if err != nil {
+			return err
+		}
+		parent := irec.ID
+		recs, more, err := resources.List(ctx, tx, account, kindAssociation, resources.ListQuery{ParentID: &parent, After: cur.After, Limit: int(limit)})
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			var d association
+			if err := rec.Decode(&d); err != nil {
+				return err
+			}
+			docs = append(docs, d)
+		}
+		if more {
+			next, err = f.Tokens.Encode(scope, listCursor{After: recs[len(recs)-1].ID})
+		}
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	out := struct {
+		DataIntegrationAssociations []associationSummary
+		NextToken                   string `json:",omitempty"`
+	}{DataIntegrationAssociations: []associationSummary{}, NextToken: next}
+	for _, d := range docs {
+		st, err := f.lastStatus(ctx, account, d.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		out.DataIntegrationAssociations = append(out.DataIntegrationAssociations, associationSummary{
+			DataIntegrationAssociationArn: d.Arn, DataIntegrationArn: d.IntegrationArn, ClientId: d.ClientId,
+			DestinationURI: d.DestinationURI, LastExecutionStatus: st, ExecutionConfiguration: d.ExecutionConfiguration})
+	}
+	return 0, out, nil
+}
+
+// lastStatus reads the association's latest run: REQUESTED or RUNNING is IN_PROGRESS, SUCCESS
+// and PARTIALLY_SUCCEEDED are COMPLETED (the message gives the statistics and any failed
+// assets), FAILED is FAILED with the reason.
+func (f *Facade) lastStatus(ctx context.Context, account, sourceID string) (*LastExecutionStatus, error) {
+	rs, _, err := f.Runs.List(ctx, runs.ListQuery{AccountID: account, SourceID: sourceID, Limit: 1})
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	r := rs[0]
+	var st catalog.Stats
+	if len(r.Stats) > 0 {
+		_ = json.Unmarshal(r.Stats, &st)
+	}
+	stats := fmt.Sprintf("added %d, updated %d, unchanged %d, skipped %d, failed %d", st.Added, st.Updated, st.Unchanged, st.Skipped, st.Failed)
+	switch r.Status {
+	case runs.StatusRequested, runs.StatusRunning:
+		return &LastExecutionStatus{ExecutionStatus: "IN_PROGRESS", StatusMessage: "Run " + r.ID + " is in progress."}, nil
+	case runs.StatusSuccess:
+		return &LastExecutionStatus{ExecutionStatus: "COMPLETED", StatusMessage: trunc("Run "+r.ID+" succeeded: "+stats+".", 255)}, nil
+	case runs.StatusPartiallySucceeded:
+		return &LastExecutionStatus{ExecutionStatus: "COMPLETED", StatusMessage: trunc("Run "+r.ID+" partially succeeded: "+stats+". "+r.ErrorDetail, 255)}, nil
+	}
+	msg := r.ErrorType
+	if r.ErrorDetail != "" {
+		msg += ": " + r.ErrorDetail
+	}
+	if strings.TrimSpace(msg) == "" {
+		msg = "Run " + r.ID + " failed."
+	}
+	return &LastExecutionStatus{ExecutionStatus: "FAILED", StatusMessage: trunc(msg, 255)}, nil
+}

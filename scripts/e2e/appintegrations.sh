@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# End to end: AppIntegrations data integrations over a local folder, through the real binary and
+# the aws CLI.
+source "$(dirname "$0")/lib.bash"
+e2e_start
+
+data="$E2E_TMP/lake"
+mkdir -p "$data/sales/orders" "$data/web/events/year=2024/month=01" "$data/web/events/year=2024/month=02" "$data/bad"
+printf 'id,customer,amount,paid\n1,ann,10.5,true\n2,bo,,false\n' >"$data/sales/orders/part-1.csv"
+printf 'id,customer,amount,paid\n3,cy,7,true\n' >"$data/sales/orders/part-2.csv"
+printf '{"user":{"id":1,"name":"a"},"tags":["x"]}\n' >"$data/web/events/year=2024/month=01/e.json"
+printf '{"user":{"id":2,"name":"b"},"tags":[]}\n' >"$data/web/events/year=2024/month=02/e.json"
+printf 'not gzip' >"$data/bad/broken.csv.gz"
+
+kms=alias/aws/appintegrations
+# The CLI reads a file:// argument as a parameter file, so a file:// SourceURI goes in JSON input.
+request=$(jq -n --arg uri "file://localhost$data" --arg kms "$kms" '{Name: "e2e/lake", KmsKey: $kms, SourceURI: $uri,
+  Description: "local lake", ScheduleConfig: {ScheduleExpression: "rate(1 hour)", FirstExecutionFrom: "1700000000000"},
+  FileConfiguration: {Folders: ["sales", "web", "bad"], Filters: {Extensions: [".csv", ".json", ".gz"]}},
+  Tags: {team: "data"}, ClientToken: "e2e-token-1"}')
+out=$(aws appintegrations create-data-integration --cli-input-json "$request")
+id=$(jq -r .Id <<<"$out"); arn=$(jq -r .Arn <<<"$out")
+[[ "$arn" == arn:aws:app-integrations:*:data-integration/$id ]] || fail "create-data-integration: $out"
+[ "$(jq -r .ScheduleConfiguration.ScheduleExpression <<<"$out")" = "rate(1 hour)" ] || fail "ScheduleConfiguration missing: $out"
+pass "create-data-integration → $arn"
+
+again=$(aws appintegrations create-data-integration --cli-input-json "$request" --query Id --output text)
+[ "$again" = "$id" ] || fail "same client token gave $again, want $id"
+pass "same ClientToken → same integration"
+
+dup=$(jq 'del(.ClientToken)' <<<"$request")
+if out=$(aws appintegrations create-data-integration --cli-input-json "$dup" 2>&1); then fail "duplicate name accepted"; fi
+grep -q DuplicateResourceException <<<"$out" || fail "duplicate: $out"
+pass "duplicate name → DuplicateResourceException"
+
+if out=$(aws appintegrations create-data-integration --name x --kms-key "$kms" --source-uri "ftp://host/x" 2>&1); then fail "ftp accepted"; fi
+grep -q 'InvalidRequestException' <<<"$out" && grep -q 's3://bucket/prefix' <<<"$out" || fail "unknown scheme: $out"
+pass "unknown scheme → InvalidRequestException naming the accepted schemes"
+
+for ident in "$id" e2e/lake "$arn"; do
+  got=$(aws appintegrations get-data-integration --identifier "$ident" --query Name --output text)
+  [ "$got" = e2e/lake ] || fail "get-data-integration $ident: $got"
+done
+pass "get-data-integration by id, name and ARN"
+
+n=$(aws appintegrations list-data-integrations --query 'length(DataIntegrations)' --output text)
+[ "$n" = 1 ] || fail "list-data-integrations: $n"
+pass "list-data-integrations"
+
+aws appintegrations update-data-integration --identifier "$id" --description "the lake" >/dev/null
+[ "$(aws appintegrations get-data-integration --identifier "$id" --query Description --output text)" = "the lake" ] || fail "update"
+pass "update-data-integration"
+
+aws appintegrations tag-resource --resource-arn "$arn" --tags env=e2e >/dev/null
+aws appintegrations untag-resource --resource-arn "$arn" --tag-keys team >/dev/null
+tags=$(aws appintegrations list-tags-for-resource --resource-arn "$arn" --output json | jq -c .tags)
+[ "$tags" = '{"env":"e2e"}' ] || fail "tags: $tags"
+pass "tag-resource / untag-resource / list-tags-for-resource"
+
+aws appintegrations create-data-integration-association --data-integration-identifier "$id" \
+  --execution-configuration '{"ExecutionMode":"ON_DEMAND","OnDemandConfiguration":{"StartTime":"1700000000000"}}' >/dev/null
+status=""
+for _ in $(seq 1 100); do
+  st=$(aws appintegrations list-data-integration-associations --data-integration-identifier "$id" --output json | jq -c '.DataIntegrationAssociations[0].LastExecutionStatus')
+  status=$(jq -r '.ExecutionStatus // ""' <<<"$st")
+  [ "$status" = COMPLETED ] || [ "$status" = FAILED ] && break
+  sleep 0.2
+done
+[ "$status" = COMPLETED ] || fail "association run: $st"
+msg=$(jq -r .StatusMessage <<<"$st")
+grep -q 'added 2' <<<"$msg" && grep -q 'failed 1' <<<"$msg" && grep -q 'broken.csv.gz' <<<"$msg" || fail "run message: $msg"
+pass "on-demand association: $msg"
+
+if out=$(aws appintegrations delete-data-integration --data-integration-identifier "$id" 2>&1); then fail "deleted with an association"; fi
+grep -q InvalidRequestException <<<"$out" || fail "delete with association: $out"
+pass "delete-data-integration refused while associated"
+
+other=$(aws appintegrations create-data-integration --cli-input-json "$(jq '.Name = "e2e/other" | del(.ClientToken)' <<<"$request")" --query Id --output text)
+aws appintegrations delete-data-integration --data-integration-identifier "$other" >/dev/null
+if out=$(aws appintegrations get-data-integration --identifier "$other" 2>&1); then fail "deleted integration still there"; fi
+grep -q ResourceNotFoundException <<<"$out" || fail "after delete: $out"
+pass "delete-data-integration"
+echo "appintegrations e2e: all passed"
