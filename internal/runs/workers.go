@@ -53,6 +53,9 @@ type Workers struct {
 	Grace    time.Duration // how long in-flight runs may go on after shutdown starts
 	Poll     time.Duration // how often an idle worker looks for runs (±25% jitter)
 	Logger   *slog.Logger
+	// Finished, when set, is told of every run this process finished, with how long its
+	// attempt took (metrics).
+	Finished func(r *Run, d time.Duration)
 
 	once sync.Once
 	wake chan struct{}
@@ -172,6 +175,7 @@ var (
 // execute runs one claimed run to its end: finished, released at shutdown, or given up because
 // its lease was lost.
 func (w *Workers) execute(ctx context.Context, abort <-chan struct{}, r *Run) {
+	begin := time.Now()
 	log := w.Logger.With("run", r.ID, "job", r.Job, "source", r.SourceID, "attempt", r.Attempt, "owner", w.Owner)
 	// Writes after shutdown began must still reach the store: they use a context that outlives ctx.
 	dbctx := context.WithoutCancel(ctx)
@@ -234,17 +238,26 @@ func (w *Workers) execute(ctx context.Context, abort <-chan struct{}, r *Run) {
 			log.Error("runs: handler panicked", "panic", fmt.Sprint(pe.value), "stack", string(pe.stack))
 		}
 		w.fail(dbctx, log, r, err.Error())
+		w.finished(r, begin)
 		return
 	}
 	err = w.Queue.Finish(dbctx, r, apply)
 	switch {
 	case err == nil:
 		log.Info("runs: finished", "status", r.Status)
+		w.finished(r, begin)
 	case errors.Is(err, ErrLeaseLost):
 		log.Warn("runs: lease lost before finishing; another worker owns the run now")
 	default:
 		log.Error("runs: finish", "err", err)
 		w.fail(dbctx, log, r, err.Error())
+		w.finished(r, begin)
+	}
+}
+
+func (w *Workers) finished(r *Run, begin time.Time) {
+	if w.Finished != nil {
+		w.Finished(r, time.Since(begin))
 	}
 }
 

@@ -137,6 +137,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(db)
+	s.workers.Finished = func(r *runs.Run, d time.Duration) {
+		s.metrics.RunDuration.WithLabelValues(r.Job, r.Status).Observe(d.Seconds())
+	}
 	api := &awsapi.Handler{
 		Keys:     s.keys,
 		Now:      cfg.Now,
