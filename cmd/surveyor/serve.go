@@ -48,6 +48,7 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 	f.IntVar(&cfg.Workers, "workers", server.DefaultWorkers, "discovery runs executed at once by this process")
 	f.DurationVar(&cfg.Lease, "run-lease", 30*time.Second, "how long a worker's claim on a run lasts without renewal; a crashed process's runs are taken over after it")
 	f.DurationVar(&cfg.AppSyncRetention, "appsync-retention", 7*24*time.Hour, "how long AppSync introspection results stay readable")
+	f.StringSliceVar(&cfg.LocalRoots, "local-roots", nil, "folders that SQLite and file sources may be read from (default: any, except --data-dir)")
 	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region this server answers as")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")

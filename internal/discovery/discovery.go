@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,6 +85,10 @@ type Result struct {
 // Job runs discovery and ping runs.
 type Job struct {
 	Secrets *secrets.Service
+	// LocalRoots, when set, are the only folders local sources (SQLite files, folders of files)
+	// may be read from; DeniedPaths may never be read (the server's own data directory).
+	LocalRoots  []string
+	DeniedPaths []string
 	// Master opens Config.SealedPassword.
 	Master     *secrets.Sealer
 	Connectors connector.Registry
@@ -196,8 +202,21 @@ type SourceError struct {
 
 func (e *SourceError) Error() string { return e.Msg }
 
-// Source resolves cfg into a connector source: the secret's fields, overridden by cfg's.
+// Source resolves cfg into a connector source: the secret's fields, overridden by cfg's. A
+// source on this machine's file system (a SQLite file, a local folder) must lie inside
+// LocalRoots when they are set, and never inside a denied path (the server's data directory).
 func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector.Source, error) {
+	src, err := j.source(ctx, account, cfg)
+	if err != nil {
+		return src, err
+	}
+	if err := j.checkLocalPaths(src); err != nil {
+		return connector.Source{}, err
+	}
+	return src, nil
+}
+
+func (j *Job) source(ctx context.Context, account string, cfg Config) (connector.Source, error) {
 	var rds rdsSecret
 	var raw string
 	if cfg.SecretID != "" {
@@ -362,6 +381,83 @@ func limitTable(t *schema.Table, names []string) {
 		}
 		return !all(ix.Include)
 	})
+}
+
+// checkLocalPaths refuses local files outside LocalRoots or inside DeniedPaths.
+func (j *Job) checkLocalPaths(src connector.Source) error {
+	var paths []string
+	switch src.Engine {
+	case connector.SQLite:
+		paths = append(paths, src.Path)
+		for _, a := range strings.Split(src.Params["attach"], ",") {
+			if _, p, ok := strings.Cut(a, "="); ok {
+				paths = append(paths, p)
+			}
+		}
+	case connector.Files:
+		switch {
+		case strings.HasPrefix(src.Path, "file://"):
+			u, err := url.Parse(src.Path)
+			if err != nil {
+				return &SourceError{ErrValidation, fmt.Sprintf("%q is not a valid file URL", src.Path)}
+			}
+			paths = append(paths, u.Path)
+		case !strings.Contains(src.Path, "://"):
+			paths = append(paths, src.Path)
+		}
+	}
+	for _, p := range paths {
+		abs, err := resolvePath(p)
+		if err != nil {
+			return &SourceError{ErrValidation, fmt.Sprintf("path %q: %v", p, err)}
+		}
+		for _, d := range j.DeniedPaths {
+			if dr, err := resolvePath(d); err == nil && within(abs, dr) {
+				return &SourceError{ErrAccessDenied, fmt.Sprintf("path %s is inside the server's data directory, which sources may not read", p)}
+			}
+		}
+		if len(j.LocalRoots) == 0 {
+			continue
+		}
+		allowed := false
+		for _, r := range j.LocalRoots {
+			if rr, err := resolvePath(r); err == nil && within(abs, rr) {
+				allowed = true
+				break
+			}
+		}
+		if !allowed {
+			return &SourceError{ErrAccessDenied, fmt.Sprintf("path %s is outside the folders this server may read (--local-roots %s)", p, strings.Join(j.LocalRoots, ","))}
+		}
+	}
+	return nil
+}
+
+// resolvePath makes p absolute and resolves symbolic links as far as the path exists, so a link
+// cannot lead a source out of its allowed folder.
+func resolvePath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for cur := abs; ; {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // SealPassword seals a password for Config.SealedPassword; only runs of the same account open it.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -257,5 +258,49 @@ func TestSealedPassword(t *testing.T) {
 	cfg.SealedPassword = discovery.SealPassword(master, "999999999999", "sealed-pw-1")
 	if r := h.run(t, discovery.JobDiscover, "sealed-other", cfg); r.Status != runs.StatusFailed || r.ErrorType != discovery.ErrAccessDenied {
 		t.Errorf("password sealed for another account: %s %s %q", r.Status, r.ErrorType, r.ErrorDetail)
+	}
+}
+
+func TestLocalPathsStayInsideTheirRoots(t *testing.T) {
+	h := newHarness(t)
+	root, data, outside := t.TempDir(), t.TempDir(), t.TempDir()
+	mk := func(dir, name string) string {
+		p := filepath.Join(dir, name)
+		db, err := sql.Open("sqlite", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("CREATE TABLE t (id INTEGER)"); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		return p
+	}
+	inside, secret, other := mk(root, "app.db"), mk(data, "surveyor.db"), mk(outside, "x.db")
+	link := filepath.Join(root, "escape.db")
+	if err := os.Symlink(other, link); err != nil {
+		t.Fatal(err)
+	}
+	h.job.DeniedPaths = []string{data}
+	if r := h.run(t, discovery.JobDiscover, "data-dir", discovery.Config{Engine: "sqlite", Path: secret}); r.Status != runs.StatusFailed || r.ErrorType != discovery.ErrAccessDenied || !strings.Contains(r.ErrorDetail, "data directory") {
+		t.Errorf("reading the data directory: %s %s %q", r.Status, r.ErrorType, r.ErrorDetail)
+	}
+	if r := h.run(t, discovery.JobDiscover, "anywhere", discovery.Config{Engine: "sqlite", Path: other}); r.Status != runs.StatusSuccess {
+		t.Errorf("without roots any other path is readable: %s %q", r.Status, r.ErrorDetail)
+	}
+	h.job.LocalRoots = []string{root}
+	for name, cfg := range map[string]discovery.Config{
+		"outside":         {Engine: "sqlite", Path: other},
+		"symlink escape":  {Engine: "sqlite", Path: link},
+		"dot-dot escape":  {Engine: "sqlite", Path: filepath.Join(root, "..", filepath.Base(outside), "x.db")},
+		"attached file":   {Engine: "sqlite", Path: inside, Params: map[string]string{"attach": "aux=" + other}},
+		"folder of files": {Engine: "files", Path: "file://localhost" + outside},
+	} {
+		if r := h.run(t, discovery.JobDiscover, "deny-"+name, cfg); r.Status != runs.StatusFailed || r.ErrorType != discovery.ErrAccessDenied || !strings.Contains(r.ErrorDetail, "--local-roots") {
+			t.Errorf("%s: %s %s %q, want ACCESS_DENIED naming --local-roots", name, r.Status, r.ErrorType, r.ErrorDetail)
+		}
+	}
+	if r := h.run(t, discovery.JobDiscover, "inside", discovery.Config{Engine: "sqlite", Path: inside}); r.Status != runs.StatusSuccess {
+		t.Errorf("a file inside the root: %s %q", r.Status, r.ErrorDetail)
 	}
 }

@@ -51,6 +51,9 @@ type Config struct {
 	Store   string
 	Region  string
 	Workers int
+	// LocalRoots, when set, are the only folders local sources (SQLite files, folders of files)
+	// may be read from. The data directory is never readable as a source.
+	LocalRoots []string
 	// AppSyncRetention is how long introspection results stay readable (default 7 days).
 	AppSyncRetention time.Duration
 	// Lease is how long a worker's claim on a run lasts without renewal (default 30 s).
@@ -123,7 +126,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.secrets = &secrets.Service{DB: db, Master: master, Region: cfg.Region, Now: cfg.Now}
 	// Run ids take DataZone's form (14 lower-case letters and digits), which every façade accepts.
 	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease, NewID: newRunID}
-	job := &discovery.Job{Secrets: s.secrets, Master: master, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	job := &discovery.Job{Secrets: s.secrets, Master: master, LocalRoots: cfg.LocalRoots, DeniedPaths: []string{dataDir}, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
 	s.workers = &runs.Workers{Queue: queue, Handlers: job.Handlers(), N: cfg.Workers, Logger: cfg.Logger}
 	s.core = &core.Services{
 		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job,
