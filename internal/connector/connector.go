@@ -112,7 +112,7 @@ func ParseURI(raw string) (Source, error) {
 		if isSQLitePath(raw) {
 			return Source{Engine: SQLite, Path: raw}, nil
 		}
-		return Source{}, fmt.Errorf("source %q is not a URI (postgres://, mysql://, sqlite://) or a .db file path", raw)
+		return Source{}, fmt.Errorf("source %q is not a URI (postgres://, mysql://, sqlite://) or a .db file path", hideUserinfo(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -133,6 +133,10 @@ func ParseURI(raw string) (Source, error) {
 			return Source{}, fmt.Errorf("sqlite URI needs a file path, e.g. sqlite:///var/data/app.db")
 		}
 		return src, nil
+	}
+	if u.User == nil && strings.Contains(strings.SplitN(raw, "://", 2)[1], "@") {
+		// An unencoded '/', '?' or '#' in the password moved the '@' out of the authority.
+		return Source{}, fmt.Errorf("%s URI: the user name or password holds a character that must be URL-encoded ('/' as %%2F, '@' as %%40, '#' as %%23, '?' as %%3F)", u.Scheme)
 	}
 	src.Host = u.Hostname()
 	if src.Host == "" {
@@ -156,6 +160,15 @@ func ParseURI(raw string) (Source, error) {
 		}
 	}
 	return src, nil
+}
+
+// hideUserinfo replaces everything before the last '@' of a would-be URI, where a user name and
+// password would be, so an error can quote the rest.
+func hideUserinfo(raw string) string {
+	if i := strings.LastIndex(raw, "@"); i >= 0 {
+		return "****@" + raw[i+1:]
+	}
+	return raw
 }
 
 func isSQLitePath(p string) bool {

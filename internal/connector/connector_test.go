@@ -28,6 +28,10 @@ func TestParseURI(t *testing.T) {
 		{in: "postgres:///db", err: "needs a host"},
 		{in: "sqlite://", err: "needs a file path"},
 		{in: "postgres://u:se cret@h/db%zz", err: "malformed"},
+		{in: "u:secret@db.example/app", err: "****@db.example/app"},
+		{in: "postgres//u:secret@host/app", err: "is not a URI"},
+		{in: "postgres://u:secret/x@host/app", err: "must be URL-encoded"},
+		{in: "mysql://u:secret#1@host/app", err: "malformed"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := ParseURI(tc.in)

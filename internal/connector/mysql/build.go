@@ -19,10 +19,28 @@ type builder struct {
 	// interned repeats the few distinct values of type, charset, collation and engine columns,
 	// so thousands of columns share them instead of allocating each.
 	interned map[string]string
+	// types shares the decoded column types (and their Length, Precision and Scale pointers,
+	// which nothing changes) among the columns declared alike, by COLUMN_TYPE.
+	types map[string][]typeEntry
+	last  *tableState // the table lookup found last
+
+	// Columns arrive grouped by table: they collect in slab until the table changes, then
+	// move to their table (colOwner) as one right-sized slice.
+	colOwner *tableState
+	slab     columnSlab
+}
+
+// typeEntry is one decoded type and the rest of what it was decoded from: DATA_TYPE and
+// CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION (-1 for NULL).
+type typeEntry struct {
+	base string
+	nums [4]int64
+	t    schema.Type
 }
 
 type tableState struct {
-	t schema.Table
+	t  schema.Table
+	db string
 	// canSelect is true when any column lists the select privilege for the current account.
 	canSelect bool
 	// broken holds the error MySQL reports in TABLE_COMMENT for a view it cannot read.
@@ -32,20 +50,28 @@ type tableState struct {
 func newBuilder(p plan, opts connector.Options) *builder {
 	schemas := p.schemas
 	b := &builder{mariadb: p.mariadb, opts: opts, dbs: make(map[string]map[string]*tableState, len(schemas)),
-		interned: map[string]string{}}
+		interned: map[string]string{}, types: map[string][]typeEntry{}}
 	for _, s := range schemas {
 		b.dbs[s] = map[string]*tableState{}
 	}
 	return b
 }
 
-// lookup finds a table read by the tables query; nil for tables filtered out.
+// lookup finds a table read by the tables query; nil for tables filtered out. Rows come grouped
+// by table, so the table of the row before is tried first.
 func (b *builder) lookup(db, table sql.RawBytes) *tableState {
+	if ts := b.last; ts != nil && string(table) == ts.t.Name && string(db) == ts.db {
+		return ts
+	}
 	tables := b.dbs[string(db)]
 	if tables == nil {
 		return nil
 	}
-	return tables[string(table)]
+	ts := tables[string(table)]
+	if ts != nil {
+		b.last = ts
+	}
+	return ts
 }
 
 // intern returns raw as a string shared with every equal value seen before.
@@ -69,7 +95,7 @@ func (b *builder) table(r []sql.RawBytes) {
 	if !b.opts.Filter.Table(db, db, name) {
 		return
 	}
-	ts := &tableState{t: schema.Table{Name: name, Kind: schema.KindTable}}
+	ts := &tableState{t: schema.Table{Name: name, Kind: schema.KindTable}, db: db}
 	t := &ts.t
 	switch string(r[2]) {
 	case "VIEW", "SYSTEM VIEW":
@@ -125,19 +151,21 @@ func (b *builder) column(r []sql.RawBytes) {
 	if ts == nil {
 		return
 	}
-	declared := b.intern(r[13])
-	extra := b.intern(r[14])
-	c := schema.Column{
-		Name:     string(r[2]),
-		Position: int(deref(parseInt(r[3]))),
-		Nullable: string(r[5]) == "YES",
-		Type: columnType(declared, strings.ToLower(b.intern(r[6])),
-			parseInt(r[7]), parseInt(r[8]), parseInt(r[9]), parseInt(r[10])),
-		Charset:       b.intern(r[11]),
-		Collation:     b.intern(r[12]),
-		Comment:       string(r[16]),
-		AutoIncrement: strings.Contains(extra, "auto_increment"),
+	if ts != b.colOwner {
+		b.flushColumns()
+		b.colOwner = ts
 	}
+	extra := b.intern(r[14])
+	pos, _ := parseInt64(r[3])
+	c := b.slab.next()
+	c.Name = string(r[2])
+	c.Position = int(pos)
+	c.Nullable = string(r[5]) == "YES"
+	c.Type = b.columnType(r)
+	c.Charset = b.intern(r[11])
+	c.Collation = b.intern(r[12])
+	c.Comment = string(r[16])
+	c.AutoIncrement = strings.Contains(extra, "auto_increment")
 	if kind := generatedKind(extra); kind != "" {
 		c.Generated = string(r[17])
 		c.GeneratedKind = kind
@@ -147,7 +175,42 @@ func (b *builder) column(r []sql.RawBytes) {
 	if !ts.canSelect && hasPrivilege(r[15], "select") {
 		ts.canSelect = true
 	}
-	ts.t.Columns = append(ts.t.Columns, c)
+}
+
+// columnType decodes each distinct column type once, from DATA_TYPE, CHARACTER_MAXIMUM_LENGTH,
+// NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION and COLUMN_TYPE.
+func (b *builder) columnType(r []sql.RawBytes) schema.Type {
+	nums := [4]int64{orNull(r[7]), orNull(r[8]), orNull(r[9]), orNull(r[10])}
+	seen := b.types[string(r[13])]
+	for i := range seen {
+		if e := &seen[i]; e.nums == nums && e.base == string(r[6]) {
+			return e.t
+		}
+	}
+	declared, base := b.intern(r[13]), b.intern(r[6])
+	t := columnType(declared, strings.ToLower(base), parseInt(r[7]), parseInt(r[8]), parseInt(r[9]), parseInt(r[10]))
+	b.types[declared] = append(seen, typeEntry{base: base, nums: nums, t: t})
+	return t
+}
+
+// orNull reads a number, -1 for NULL (no catalog number here is negative).
+func orNull(raw sql.RawBytes) int64 {
+	if n, ok := parseInt64(raw); ok {
+		return n
+	}
+	return -1
+}
+
+// flushColumns moves the collected columns to their table.
+func (b *builder) flushColumns() {
+	if ts := b.colOwner; ts != nil && b.slab.collected() > 0 {
+		if cols := b.slab.cut(); len(ts.t.Columns) == 0 {
+			ts.t.Columns = cols
+		} else {
+			ts.t.Columns = append(ts.t.Columns, cols...)
+		}
+	}
+	b.colOwner = nil
 }
 
 // indexPart handles: TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME,
@@ -181,9 +244,9 @@ func (b *builder) indexPart(r []sql.RawBytes) {
 	}
 	// SPATIAL indexes report a meaningless SUB_PART of 32 (bytes of the MBR).
 	if ix.Method != "SPATIAL" {
-		part.PrefixLength = int(deref(parseInt(r[6])))
+		part.PrefixLength = int(orZero(r[6]))
 	}
-	ix.Parts = setAt(ix.Parts, int(deref(parseInt(r[4]))), part)
+	ix.Parts = setAt(ix.Parts, int(orZero(r[4])), part)
 }
 
 // keyColumn handles: TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, ORDINAL_POSITION,
@@ -194,7 +257,7 @@ func (b *builder) keyColumn(r []sql.RawBytes) {
 		return
 	}
 	t := &ts.t
-	pos := int(deref(parseInt(r[4])))
+	pos := int(orZero(r[4]))
 	column := string(r[3])
 	switch {
 	case r[6] != nil: // foreign key
@@ -326,15 +389,27 @@ func hasPrivilege(list sql.RawBytes, priv string) bool {
 }
 
 func parseInt(b sql.RawBytes) *int64 {
-	if b == nil {
-		return nil
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		// Unsigned values beyond int64 (TABLE_ROWS never is): treat as unknown.
+	n, ok := parseInt64(b)
+	if !ok {
 		return nil
 	}
 	return &n
+}
+
+// parseInt64 reads a number; false for NULL, and for unsigned values beyond int64 (TABLE_ROWS
+// never is), which are treated as unknown.
+func parseInt64(b sql.RawBytes) (int64, bool) {
+	if b == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
+}
+
+// orZero reads a number, 0 for NULL.
+func orZero(raw sql.RawBytes) int64 {
+	n, _ := parseInt64(raw)
+	return n
 }
 
 func deref(p *int64) int64 {

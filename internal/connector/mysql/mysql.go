@@ -162,6 +162,9 @@ func (c *Connector) Discover(ctx context.Context, src connector.Source, opts con
 		if err := run(ctx, s, src, q, b); err != nil {
 			return nil, err
 		}
+		if q.done != nil {
+			q.done(b)
+		}
 	}
 	b.finish(snap)
 	return snap.Normalize(), nil

@@ -22,6 +22,8 @@ type catalogQuery struct {
 	args    []any
 	columns int
 	handle  func(b *builder, row []sql.RawBytes)
+	// done, when set, runs after the last row.
+	done func(b *builder)
 }
 
 // schemasQuery lists the non-system databases, or checks the one named, and probes
@@ -69,7 +71,7 @@ WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_SCHEMA IN ` + in
 FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ` + in},
 		{what: "views", columns: 3, handle: (*builder).view, sql: `SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION
 FROM information_schema.VIEWS WHERE TABLE_SCHEMA IN ` + in},
-		{what: "columns", columns: 18, handle: (*builder).column, sql: `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME,
+		{what: "columns", columns: 18, handle: (*builder).column, done: (*builder).flushColumns, sql: `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME,
   ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION,
   NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_TYPE, EXTRA, PRIVILEGES,
   COLUMN_COMMENT, GENERATION_EXPRESSION

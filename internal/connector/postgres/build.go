@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/surveyorhq/surveyor/internal/filter"
 	"github.com/surveyorhq/surveyor/internal/schema"
@@ -19,6 +20,39 @@ type builder struct {
 	nsByOID    map[uint32]*nsEntry
 	tables     map[uint32]*schema.Table
 	enums      map[uint32]enumType
+
+	// Columns arrive ordered by table: they collect in slab until the table changes, then
+	// move to their table (colOwner) as one right-sized slice.
+	colOwner *schema.Table
+	slab     columnSlab
+	col      columnRow
+	rel      relationRow
+	con      constraintRow
+	idx      indexRow
+	// interned shares the few distinct type names, domains and collations among all columns;
+	// types shares the decoded types (and their Length, Precision and Scale pointers, which
+	// nothing changes).
+	interned map[string]string
+	types    map[typeKey]schema.Type
+}
+
+// columnRow holds the scan targets of qColumns, reused for every row so that nothing escapes
+// per row. The DriverBytes alias the driver's buffer until the next row.
+type columnRow struct {
+	rel, enumOID                            uint32
+	name                                    string
+	declared, base, domain                  pgtype.DriverBytes
+	dims, typmod                            int32
+	nullable                                bool
+	def                                     *string
+	identity, generated, collation, comment pgtype.DriverBytes
+	dest                                    []any
+}
+
+type typeKey struct {
+	declared, base string
+	dims           int
+	typmod         int32
 }
 
 type nsEntry struct {
@@ -28,11 +62,9 @@ type nsEntry struct {
 
 type enumType struct {
 	namespace, name string
+	qualified       string // as columns refer to it: "namespace.name"
 	values          []string
 }
-
-// qualified is the enum's name as columns refer to it: "namespace.name".
-func (e enumType) qualified() string { return e.namespace + "." + e.name }
 
 func newBuilder(database string, set namespaceSet, f filter.Filter) *builder {
 	b := &builder{
@@ -41,7 +73,12 @@ func newBuilder(database string, set namespaceSet, f filter.Filter) *builder {
 		nsByOID:  make(map[uint32]*nsEntry, len(set.selected)),
 		tables:   map[uint32]*schema.Table{},
 		enums:    map[uint32]enumType{},
+		interned: map[string]string{},
+		types:    map[typeKey]schema.Type{},
 	}
+	c := &b.col
+	c.dest = []any{&c.rel, &c.name, &c.declared, &c.base, &c.dims, &c.typmod, &c.domain, &c.enumOID, &c.nullable,
+		&c.def, &c.identity, &c.generated, &c.collation, &c.comment}
 	for _, n := range set.selected {
 		e := &nsEntry{ns: schema.Namespace{Name: n.name, Comment: n.comment}}
 		b.namespaces = append(b.namespaces, e)
@@ -57,48 +94,51 @@ func (b *builder) readEnum(rows pgx.Rows) error {
 	if err := rows.Scan(&oid, &ns, &name, &values); err != nil {
 		return err
 	}
-	b.enums[oid] = enumType{namespace: ns, name: name, values: values}
+	b.enums[oid] = enumType{namespace: ns, name: name, qualified: ns + "." + name, values: values}
 	return nil
 }
 
+// relationRow holds the scan targets of qRelations, reused for every row.
+type relationRow struct {
+	oid, nsOID                   uint32
+	name, kind, persistence      string
+	isPartition                  bool
+	parent, bound, partKey, view string
+	server, comment              string
+	rowEstimate, size            *int64
+	noAccess                     bool
+}
+
 func (b *builder) readRelation(rows pgx.Rows) error {
-	var (
-		oid, nsOID                   uint32
-		name, kind, persistence      string
-		isPartition                  bool
-		parent, bound, partKey, view string
-		server, comment              string
-		rowEstimate, size            *int64
-		noAccess                     bool
-	)
-	if err := rows.Scan(&oid, &nsOID, &name, &kind, &isPartition, &persistence, &parent, &bound, &partKey, &view,
-		&server, &comment, &rowEstimate, &size, &noAccess); err != nil {
+	r := &b.rel
+	if err := rows.Scan(&r.oid, &r.nsOID, &r.name, &r.kind, &r.isPartition, &r.persistence, &r.parent, &r.bound,
+		&r.partKey, &r.view, &r.server, &r.comment, &r.rowEstimate, &r.size, &r.noAccess); err != nil {
 		return err
 	}
-	ns := b.nsByOID[nsOID]
-	if ns == nil || !b.filter.Table(b.database, ns.ns.Name, name) {
+	ns := b.nsByOID[r.nsOID]
+	if ns == nil || !b.filter.Table(b.database, ns.ns.Name, r.name) {
 		return nil
 	}
 	t := &schema.Table{
-		Name:           name,
-		Kind:           relationKind(kind, isPartition),
-		Comment:        comment,
-		ViewDefinition: strings.TrimSpace(view),
-		PartitionKey:   partKey,
-		PartitionOf:    parent,
-		PartitionBound: bound,
-		Meta:           schema.Meta{RowEstimate: rowEstimate, SizeBytes: size, NoAccess: noAccess},
+		Name:           r.name,
+		Kind:           relationKind(r.kind, r.isPartition),
+		Comment:        r.comment,
+		ViewDefinition: strings.TrimSpace(r.view),
+		PartitionKey:   r.partKey,
+		PartitionOf:    r.parent,
+		PartitionBound: r.bound,
+		Meta:           schema.Meta{RowEstimate: r.rowEstimate, SizeBytes: r.size, NoAccess: r.noAccess},
 	}
-	if server != "" {
-		t.Options = map[string]string{"server": server}
+	if r.server != "" {
+		t.Options = map[string]string{"server": r.server}
 	}
-	if persistence == "u" {
+	if r.persistence == "u" {
 		if t.Options == nil {
 			t.Options = map[string]string{}
 		}
 		t.Options["persistence"] = "unlogged"
 	}
-	b.tables[oid] = t
+	b.tables[r.oid] = t
 	ns.tables = append(ns.tables, t)
 	return nil
 }
@@ -121,53 +161,84 @@ func relationKind(relkind string, isPartition bool) schema.Kind {
 }
 
 func (b *builder) readColumn(rows pgx.Rows) error {
-	var (
-		rel, enumOID                 uint32
-		name, declared, base, domain string
-		dims, typmod                 int32
-		nullable                     bool
-		def                          *string
-		identity, generated          string
-		collation, comment           string
-	)
-	if err := rows.Scan(&rel, &name, &declared, &base, &dims, &typmod, &domain, &enumOID, &nullable, &def,
-		&identity, &generated, &collation, &comment); err != nil {
+	r := &b.col
+	if err := rows.Scan(r.dest...); err != nil {
 		return err
 	}
-	t := b.tables[rel]
+	t := b.tables[r.rel]
 	if t == nil {
 		return nil
 	}
-	col := schema.Column{
-		Name:      name,
-		Position:  len(t.Columns) + 1, // rows come in attnum order, dropped columns left out
-		Type:      columnType(declared, base, int(dims), typmod),
-		Nullable:  nullable,
-		Collation: collation,
-		Comment:   comment,
+	if t != b.colOwner {
+		b.flushColumns()
+		b.colOwner = t
 	}
-	col.Type.Domain = domain
-	if enumOID != 0 {
-		e := b.enums[enumOID]
+	col := b.slab.next()
+	col.Name = r.name
+	col.Position = len(t.Columns) + b.slab.collected() // rows come in attnum order, dropped columns left out
+	col.Type = b.columnType(r.declared, r.base, int(r.dims), r.typmod)
+	col.Nullable = r.nullable
+	col.Collation = b.intern(r.collation)
+	if len(r.comment) > 0 {
+		col.Comment = string(r.comment)
+	}
+	col.Type.Domain = b.intern(r.domain)
+	if r.enumOID != 0 {
+		e := b.enums[r.enumOID]
 		col.Type.Base = "enum"
-		col.Type.Enum = e.qualified()
+		col.Type.Enum = e.qualified
 		col.Type.Values = e.values
 	}
-	switch identity {
+	switch string(r.identity) {
 	case "a":
 		col.Identity = "ALWAYS"
 	case "d":
 		col.Identity = "BY DEFAULT"
 	}
 	switch {
-	case generated == "s" && def != nil:
-		col.Generated, col.GeneratedKind = *def, "STORED"
-	case def != nil:
-		col.Default = def
-		col.AutoIncrement = strings.HasPrefix(*def, "nextval(")
+	case string(r.generated) == "s" && r.def != nil:
+		col.Generated, col.GeneratedKind = *r.def, "STORED"
+	case r.def != nil:
+		col.Default = r.def
+		col.AutoIncrement = strings.HasPrefix(*r.def, "nextval(")
 	}
-	t.Columns = append(t.Columns, col)
 	return nil
+}
+
+// flushColumns moves the collected columns to their table.
+func (b *builder) flushColumns() {
+	if t := b.colOwner; t != nil && b.slab.collected() > 0 {
+		if cols := b.slab.cut(); len(t.Columns) == 0 {
+			t.Columns = cols
+		} else {
+			t.Columns = append(t.Columns, cols...)
+		}
+	}
+	b.colOwner = nil
+}
+
+// intern returns raw as a string shared with every equal value seen before.
+func (b *builder) intern(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if s, ok := b.interned[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	b.interned[s] = s
+	return s
+}
+
+// columnType decodes each distinct type once.
+func (b *builder) columnType(declared, base []byte, dims int, typmod int32) schema.Type {
+	k := typeKey{declared: b.intern(declared), base: b.intern(base), dims: dims, typmod: typmod}
+	t, ok := b.types[k]
+	if !ok {
+		t = columnType(k.declared, k.base, dims, typmod)
+		b.types[k] = t
+	}
+	return t
 }
 
 // columnType decodes a column's type. base is the bare name of the type after resolving domains
@@ -203,43 +274,46 @@ func columnType(declared, base string, dims int, typmod int32) schema.Type {
 
 func ptr[T any](v T) *T { return &v }
 
+// constraintRow holds the scan targets of qConstraints, reused for every row.
+type constraintRow struct {
+	rel                  uint32
+	name, kind           string
+	cols, refCols        []string
+	refNS, refTable      string
+	onUpdate, onDelete   string
+	deferrable, deferred bool
+	check                string
+}
+
 func (b *builder) readConstraint(rows pgx.Rows) error {
-	var (
-		rel                  uint32
-		name, kind           string
-		cols, refCols        []string
-		refNS, refTable      string
-		onUpdate, onDelete   string
-		deferrable, deferred bool
-		check                string
-	)
-	if err := rows.Scan(&rel, &name, &kind, &cols, &refNS, &refTable, &refCols, &onUpdate, &onDelete,
-		&deferrable, &deferred, &check); err != nil {
+	r := &b.con
+	if err := rows.Scan(&r.rel, &r.name, &r.kind, &r.cols, &r.refNS, &r.refTable, &r.refCols, &r.onUpdate, &r.onDelete,
+		&r.deferrable, &r.deferred, &r.check); err != nil {
 		return err
 	}
-	t := b.tables[rel]
+	t := b.tables[r.rel]
 	if t == nil {
 		return nil
 	}
-	switch kind {
+	switch r.kind {
 	case "p":
-		t.PrimaryKey = &schema.Constraint{Name: name, Columns: cols}
+		t.PrimaryKey = &schema.Constraint{Name: r.name, Columns: r.cols}
 	case "u":
-		t.Uniques = append(t.Uniques, schema.Constraint{Name: name, Columns: cols})
+		t.Uniques = append(t.Uniques, schema.Constraint{Name: r.name, Columns: r.cols})
 	case "f":
 		t.ForeignKeys = append(t.ForeignKeys, schema.ForeignKey{
-			Name:              name,
-			Columns:           cols,
-			RefNamespace:      refNS,
-			RefTable:          refTable,
-			RefColumns:        refCols,
-			OnUpdate:          referentialAction(onUpdate),
-			OnDelete:          referentialAction(onDelete),
-			Deferrable:        deferrable,
-			InitiallyDeferred: deferred,
+			Name:              r.name,
+			Columns:           r.cols,
+			RefNamespace:      r.refNS,
+			RefTable:          r.refTable,
+			RefColumns:        r.refCols,
+			OnUpdate:          referentialAction(r.onUpdate),
+			OnDelete:          referentialAction(r.onDelete),
+			Deferrable:        r.deferrable,
+			InitiallyDeferred: r.deferred,
 		})
 	case "c":
-		t.Checks = append(t.Checks, schema.Check{Name: name, Expression: check})
+		t.Checks = append(t.Checks, schema.Check{Name: r.name, Expression: r.check})
 	}
 	return nil
 }
@@ -259,40 +333,44 @@ func referentialAction(code string) string {
 	return "NO ACTION"
 }
 
+// indexRow holds the scan targets of qIndexes, reused for every row.
+type indexRow struct {
+	rel              uint32
+	name, method     string
+	unique, primary  bool
+	keyCount         int32
+	attnums, options []int16
+	parts            []string
+	predicate        string
+}
+
 func (b *builder) readIndex(rows pgx.Rows) error {
-	var (
-		rel              uint32
-		name, method     string
-		unique, primary  bool
-		keyCount         int32
-		attnums, options []int16
-		parts            []string
-		predicate        string
-	)
-	if err := rows.Scan(&rel, &name, &unique, &primary, &method, &keyCount, &attnums, &options, &parts, &predicate); err != nil {
+	r := &b.idx
+	if err := rows.Scan(&r.rel, &r.name, &r.unique, &r.primary, &r.method, &r.keyCount, &r.attnums, &r.options,
+		&r.parts, &r.predicate); err != nil {
 		return err
 	}
-	t := b.tables[rel]
+	t := b.tables[r.rel]
 	if t == nil {
 		return nil
 	}
-	if int(keyCount) > len(parts) || len(attnums) < len(parts) {
-		return fmt.Errorf("index %s: %d key columns but %d parts and %d attribute numbers", name, keyCount, len(parts), len(attnums))
+	if int(r.keyCount) > len(r.parts) || len(r.attnums) < len(r.parts) {
+		return fmt.Errorf("index %s: %d key columns but %d parts and %d attribute numbers", r.name, r.keyCount, len(r.parts), len(r.attnums))
 	}
-	idx := schema.Index{Name: name, Unique: unique, Primary: primary, Method: method, Predicate: predicate,
-		Parts: make([]schema.IndexPart, keyCount)}
-	for k := range int(keyCount) {
+	idx := schema.Index{Name: r.name, Unique: r.unique, Primary: r.primary, Method: r.method, Predicate: r.predicate,
+		Parts: make([]schema.IndexPart, r.keyCount)}
+	for k := range int(r.keyCount) {
 		p := &idx.Parts[k]
-		if attnums[k] == 0 {
-			p.Expression = parts[k]
+		if r.attnums[k] == 0 {
+			p.Expression = r.parts[k]
 		} else {
-			p.Column = parts[k]
+			p.Column = r.parts[k]
 		}
 		// indoption bit 0 is INDOPTION_DESC.
-		p.Descending = k < len(options) && options[k]&1 != 0
+		p.Descending = k < len(r.options) && r.options[k]&1 != 0
 	}
-	if int(keyCount) < len(parts) {
-		idx.Include = parts[keyCount:]
+	if int(r.keyCount) < len(r.parts) {
+		idx.Include = r.parts[r.keyCount:]
 	}
 	t.Indexes = append(t.Indexes, idx)
 	return nil

@@ -50,11 +50,27 @@ func open(ctx context.Context, src connector.Source, opts connector.Options) (*s
 		"SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; "+
 		"SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'",
 		max(opts.StatementTimeout.Milliseconds(), 1))
+	// The catalog queries are cheap to plan and run once: JIT compiling them costs more than it
+	// saves, and their sorts and hashes over a large catalog should stay in memory.
+	set += "; SET LOCAL work_mem = '64MB'"
+	if major(s.version) >= 11 {
+		set += "; SET LOCAL jit = off"
+	}
 	if _, err := s.tx.Exec(ctx, set); err != nil {
 		s.close()
 		return nil, classify(ctx, src, "set statement timeout", err)
 	}
 	return s, nil
+}
+
+// major is the major version of a server_version such as "15.4 (Debian 15.4-1)"; 0 if unknown.
+func major(version string) int {
+	end := strings.IndexFunc(version, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(version)
+	}
+	n, _ := strconv.Atoi(version[:end])
+	return n
 }
 
 // close ends the transaction (a rollback: nothing was written) and the connection. It uses a

@@ -49,6 +49,9 @@ func (c *Connector) Discover(ctx context.Context, src connector.Source, opts con
 		if _, err := s.each(ctx, q.sql, q.byNamespace, args, read); err != nil {
 			return nil, classify(ctx, src, "read "+q.name+" of "+s.database, err)
 		}
+		if q.done != nil {
+			q.done(b)
+		}
 	}
 	snap := b.snapshot()
 	snap.Engine = connector.Postgres

@@ -127,16 +127,18 @@ type catalogQuery struct {
 	// byNamespace says the query takes the selected namespaces' oids as $1.
 	byNamespace bool
 	read        func(*builder, pgx.Rows) error
+	// done, when set, runs after the last row.
+	done func(*builder)
 }
 
 // catalogQueries are the bulk queries after qNamespaces, in the order a scan runs them; enums
 // come before columns so that a column can take its enum's values as it is read.
 func catalogQueries() []catalogQuery {
 	return []catalogQuery{
-		{"enums", qEnums, false, (*builder).readEnum},
-		{"relations", qRelations, true, (*builder).readRelation},
-		{"columns", qColumns, true, (*builder).readColumn},
-		{"constraints", qConstraints, true, (*builder).readConstraint},
-		{"indexes", qIndexes, true, (*builder).readIndex},
+		{"enums", qEnums, false, (*builder).readEnum, nil},
+		{"relations", qRelations, true, (*builder).readRelation, nil},
+		{"columns", qColumns, true, (*builder).readColumn, (*builder).flushColumns},
+		{"constraints", qConstraints, true, (*builder).readConstraint, nil},
+		{"indexes", qIndexes, true, (*builder).readIndex, nil},
 	}
 }

@@ -83,36 +83,57 @@ type dbScan struct {
 	tables  map[string]*tableScan // by name as sqlite_schema spells it
 	byLower map[string]*tableScan // by lower-case name, for FK targets; built when first needed
 	order   []*tableScan
-	indexes map[string]indexInfo // index name → its table and CREATE INDEX sql
+	indexes map[string]*indexInfo // index name → its table and what its CREATE INDEX says
+	parser  *parser               // nil in floor mode
 	stat1   bool
 	failed  []schema.AssetError
 	types   map[string]schema.Type // parsed declared types; columns share them
-	tokens  []token                // scratch for parsing CREATE statements
 
-	// Columns arrive grouped by table: they collect in colBuf until the table changes, then
-	// move to their table in one right-sized slice.
-	colBuf   []schema.Column
+	// Columns arrive grouped by table: they collect in slab until the table changes, then
+	// move to their table (colOwner) as one right-sized slice.
 	colOwner *tableScan
+	slab     columnSlab
+	col      columnRow
+}
+
+// columnRow holds the scan targets of qColumns, reused for every row so that nothing escapes
+// per row. The RawBytes are only valid until the next row.
+type columnRow struct {
+	tbl, typ          sql.RawBytes
+	name              string
+	notnull, pk, hide any
+	dflt              sql.NullString
+	dest              []any
 }
 
 // flushColumns moves the collected columns to their table.
 func (d *dbScan) flushColumns() {
-	if d.colOwner != nil && len(d.colBuf) > 0 {
-		d.colOwner.t.Columns = append(d.colOwner.t.Columns, d.colBuf...)
+	if ts := d.colOwner; ts != nil && d.slab.collected() > 0 {
+		if cols := d.slab.cut(); len(ts.t.Columns) == 0 {
+			ts.t.Columns = cols
+		} else {
+			ts.t.Columns = append(ts.t.Columns, cols...)
+		}
 	}
-	d.colBuf, d.colOwner = d.colBuf[:0], nil
+	d.colOwner = nil
 }
 
-type indexInfo struct{ table, sql string }
+// indexInfo is an index's table and its CREATE INDEX statement, parsed as sqlite_schema is read
+// so that the statement's text need not be kept.
+type indexInfo struct {
+	table  string
+	create createIndex
+}
 
+// tableScan is a table or view being read. Its CREATE statement is parsed as sqlite_schema is
+// read (into create for a table, view for a view), and its text dropped.
 type tableScan struct {
 	t      schema.Table
-	sql    string
 	create createTable
+	view   string
 	pk     []pkColumn
 	fks    []*fkScan
 	origin []string // how each of t.Indexes came to be: "c", "u" or "pk"
-	parsed map[string]createIndex
 	rows   *int64
 	size   *int64
 }
@@ -183,7 +204,11 @@ func (s *session) discover(ctx context.Context, snap *schema.Snapshot) error {
 // readDatabase runs the bulk queries of one database: objects, columns, foreign keys, indexes,
 // sqlite_stat1 when it exists, and dbstat when it is compiled in.
 func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) {
-	d := &dbScan{name: db, tables: map[string]*tableScan{}, indexes: map[string]indexInfo{}, types: map[string]schema.Type{}}
+	d := &dbScan{name: db, tables: map[string]*tableScan{}, indexes: map[string]*indexInfo{}, types: map[string]schema.Type{}}
+	if !s.floor {
+		d.parser = startParser()
+		defer d.parser.wait()
+	}
 
 	err := s.query(ctx, "read tables of "+db, inSchema(qObjects, db), nil, func(r *sql.Rows) error {
 		var typ, name, tbl string
@@ -230,6 +255,9 @@ func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) 
 		return nil, err
 	}
 
+	if d.parser != nil {
+		d.parser.wait() // the index rows need the parsed CREATE INDEX statements
+	}
 	err = s.query(ctx, "read indexes of "+db, inSchema(qIndexes, db), []any{db, db}, func(r *sql.Rows) error {
 		var tbl, idx, origin string
 		var unique, partial bool
@@ -313,15 +341,22 @@ func (d *dbScan) addObject(s *session, typ, name, tbl, text string) {
 	}
 	if typ == "index" {
 		// Kept whatever the table: sqlite_schema does not promise tables come before their indexes.
-		d.indexes[name] = indexInfo{table: tbl, sql: text}
+		ix := &indexInfo{table: tbl}
+		d.indexes[name] = ix
+		if text != "" && d.parser != nil {
+			d.parser.add(parseJob{text: text, index: ix})
+		}
 		return
 	}
 	if !s.opts.Filter.Table(d.name, d.name, name) {
 		return
 	}
-	ts := &tableScan{t: schema.Table{Name: name, Kind: schema.KindTable}, sql: text}
+	ts := &tableScan{t: schema.Table{Name: name, Kind: schema.KindTable}}
 	if typ == "view" {
 		ts.t.Kind = schema.KindView
+	}
+	if text != "" && d.parser != nil {
+		d.parser.add(parseJob{text: text, table: ts, view: typ == "view"})
 	}
 	d.tables[name] = ts
 	d.order = append(d.order, ts)
@@ -331,19 +366,18 @@ func (d *dbScan) addObject(s *session, typ, name, tbl, text string) {
 // (one broken view fails the whole join), it reads the objects one by one, records the ones
 // that fail in d.failed and leaves them out.
 func (s *session) readColumns(ctx context.Context, d *dbScan) error {
+	c := &d.col
+	c.dest = []any{&c.tbl, &c.name, &c.typ, &c.notnull, &c.dflt, &c.pk, &c.hide}
 	scan := func(r *sql.Rows) error {
-		var tbl, name, typ string
-		var notnull, pk, hidden any
-		var dflt sql.NullString
-		if err := r.Scan(&tbl, &name, &typ, &notnull, &dflt, &pk, &hidden); err != nil {
+		if err := r.Scan(c.dest...); err != nil {
 			return err
 		}
-		if ts := d.tables[tbl]; ts != nil {
+		if ts := d.tables[string(c.tbl)]; ts != nil {
 			if ts != d.colOwner {
 				d.flushColumns()
 				d.colOwner = ts
 			}
-			d.colBuf = ts.addColumn(d.colBuf, d.parseType(typ), name, asInt(notnull) != 0, dflt, asInt(pk), asInt(hidden))
+			ts.addColumn(&d.slab, d.parseType(c.typ), c.name, asInt(c.notnull) != 0, c.dflt, asInt(c.pk), asInt(c.hide))
 		}
 		return nil
 	}
@@ -376,22 +410,22 @@ func (s *session) readColumns(ctx context.Context, d *dbScan) error {
 
 // parseType parses each distinct declared type once. Columns of the same type share the
 // Length, Precision and Scale pointers, which nothing changes.
-func (d *dbScan) parseType(declared string) schema.Type {
-	t, ok := d.types[declared]
+func (d *dbScan) parseType(declared []byte) schema.Type {
+	t, ok := d.types[string(declared)]
 	if !ok {
-		t = parseType(declared)
-		d.types[declared] = t
+		t = parseType(string(declared))
+		d.types[t.Declared] = t
 	}
 	return t
 }
 
-// addColumn appends the column to buf, which holds the table's columns read so far after those
-// already in ts.t.Columns.
-func (ts *tableScan) addColumn(buf []schema.Column, typ schema.Type, name string, notnull bool, dflt sql.NullString, pk, hidden int) []schema.Column {
+// addColumn adds the column to those of ts collected in slab.
+func (ts *tableScan) addColumn(slab *columnSlab, typ schema.Type, name string, notnull bool, dflt sql.NullString, pk, hidden int) {
 	if hidden == 1 { // a virtual table's hidden column
-		return buf
+		return
 	}
-	c := schema.Column{Name: name, Position: len(ts.t.Columns) + len(buf) + 1, Type: typ, Nullable: !notnull}
+	c := slab.next()
+	c.Name, c.Position, c.Type, c.Nullable = name, len(ts.t.Columns)+slab.collected(), typ, !notnull
 	if dflt.Valid {
 		v := dflt.String
 		c.Default = &v
@@ -405,7 +439,6 @@ func (ts *tableScan) addColumn(buf []schema.Column, typ schema.Type, name string
 	if pk > 0 {
 		ts.pk = append(ts.pk, pkColumn{name: name, pos: pk})
 	}
-	return append(buf, c)
 }
 
 func (ts *tableScan) addIndexPart(d *dbScan, idx string, unique bool, origin string, partial bool, seqno, cid int, col string, desc bool) {
@@ -432,17 +465,12 @@ func (ts *tableScan) addIndexPart(d *dbScan, idx string, unique bool, origin str
 	ts.t.Indexes[i].Parts = append(ts.t.Indexes[i].Parts, part)
 }
 
-// parsedIndex parses an index's CREATE INDEX statement once.
+// parsedIndex is what an index's CREATE INDEX statement says.
 func (ts *tableScan) parsedIndex(d *dbScan, idx string) createIndex {
-	if p, ok := ts.parsed[idx]; ok {
-		return p
+	if ix := d.indexes[idx]; ix != nil {
+		return ix.create
 	}
-	if ts.parsed == nil {
-		ts.parsed = map[string]createIndex{}
-	}
-	p := parseCreateIndex(d.indexes[idx].sql)
-	ts.parsed[idx] = p
-	return p
+	return createIndex{}
 }
 
 // finish turns what the queries and the CREATE statement say into the table.
@@ -450,10 +478,10 @@ func (ts *tableScan) finish(d *dbScan) schema.Table {
 	t := ts.t
 	t.Meta = schema.Meta{RowEstimate: ts.rows, SizeBytes: ts.size}
 	if t.Kind == schema.KindView {
-		t.ViewDefinition = viewQuery(ts.sql)
+		t.ViewDefinition = ts.view
 		return t
 	}
-	ct := parseCreateTable(ts.sql, &d.tokens)
+	ct := &ts.create
 	setOption := func(k, v string) {
 		if t.Options == nil {
 			t.Options = map[string]string{}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"iter"
 	"strings"
 )
 
@@ -113,6 +114,15 @@ func tokenize(s string, buf []token) []token {
 	return toks
 }
 
+// tokenizeInto tokenizes s into *scratch when scratch is not nil, keeping the grown buffer there.
+func tokenizeInto(s string, scratch *[]token) []token {
+	if scratch == nil {
+		return tokenize(s, nil)
+	}
+	*scratch = tokenize(s, *scratch)
+	return *scratch
+}
+
 // quotedEnd returns the offset just past the quoted run that starts at s[i] == q, where a doubled
 // quote stands for one.
 func quotedEnd(s string, i int, q byte) int {
@@ -151,25 +161,28 @@ func closing(toks []token, open int) int {
 	return len(toks)
 }
 
-// splitTop splits toks at commas outside parentheses.
-func splitTop(toks []token) [][]token {
-	var out [][]token
-	depth, from := 0, 0
-	for i, t := range toks {
-		switch {
-		case isPunct(t, "("):
-			depth++
-		case isPunct(t, ")"):
-			depth--
-		case isPunct(t, ",") && depth == 0:
-			out = append(out, toks[from:i])
-			from = i + 1
+// splitTop yields the parts of toks between commas outside parentheses, without allocating.
+// A trailing comma yields no empty last part.
+func splitTop(toks []token) iter.Seq[[]token] {
+	return func(yield func([]token) bool) {
+		depth, from := 0, 0
+		for i, t := range toks {
+			switch {
+			case isPunct(t, "("):
+				depth++
+			case isPunct(t, ")"):
+				depth--
+			case isPunct(t, ",") && depth == 0:
+				if !yield(toks[from:i]) {
+					return
+				}
+				from = i + 1
+			}
+		}
+		if from < len(toks) {
+			yield(toks[from:])
 		}
 	}
-	if from < len(toks) {
-		out = append(out, toks[from:])
-	}
-	return out
 }
 
 // text is the source between the first and last token, as written.
@@ -184,7 +197,7 @@ func text(src string, toks []token) string {
 func identList(toks []token, open int) ([]string, int) {
 	end := closing(toks, open)
 	var names []string
-	for _, item := range splitTop(toks[open+1 : min(end, len(toks))]) {
+	for item := range splitTop(toks[open+1 : min(end, len(toks))]) {
 		if len(item) > 0 {
 			names = append(names, item[0].ident())
 		}
@@ -221,6 +234,46 @@ type parsedFK struct {
 	InitiallyDeferred bool
 }
 
+// detach copies every string of ct out of the CREATE statement it was read from, so that the
+// statement's text can be freed while ct is kept.
+func (ct *createTable) detach() {
+	for i := range ct.Checks {
+		c := &ct.Checks[i]
+		c.Name, c.Expr = strings.Clone(c.Name), strings.Clone(c.Expr)
+	}
+	ct.Generated, ct.Collations = cloneMap(ct.Generated), cloneMap(ct.Collations)
+	ct.PKName = strings.Clone(ct.PKName)
+	for i := range ct.Uniques {
+		u := &ct.Uniques[i]
+		u.Name = strings.Clone(u.Name)
+		cloneAll(u.Columns)
+	}
+	for i := range ct.ForeignKeys {
+		fk := &ct.ForeignKeys[i]
+		fk.Name, fk.RefTable = strings.Clone(fk.Name), strings.Clone(fk.RefTable)
+		cloneAll(fk.Columns)
+	}
+	ct.Virtual = strings.Clone(ct.Virtual)
+}
+
+// cloneMap copies keys and values too: a key may be a piece of the statement.
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.Clone(k)] = strings.Clone(v)
+	}
+	return out
+}
+
+func cloneAll(list []string) {
+	for i, s := range list {
+		list[i] = strings.Clone(s)
+	}
+}
+
 // startsConstraint reports whether t is a word that starts a column constraint, so ends the one
 // before it.
 func startsConstraint(t token) bool {
@@ -240,14 +293,7 @@ func startsConstraint(t token) bool {
 // scratch, when not nil, is a token buffer kept between calls.
 func parseCreateTable(src string, scratch *[]token) createTable {
 	ct := createTable{}
-	var buf []token
-	if scratch != nil {
-		buf = *scratch
-	}
-	toks := tokenize(src, buf)
-	if scratch != nil {
-		*scratch = toks
-	}
+	toks := tokenizeInto(src, scratch)
 	open := -1
 	for i, t := range toks {
 		if t.is("USING") && i+1 < len(toks) { // CREATE VIRTUAL TABLE x USING module(...)
@@ -273,7 +319,7 @@ func parseCreateTable(src string, scratch *[]token) createTable {
 			unnamedChecks++
 		}
 	}
-	for _, item := range splitTop(toks[open+1 : min(end, len(toks))]) {
+	for item := range splitTop(toks[open+1 : min(end, len(toks))]) {
 		if len(item) == 0 {
 			continue
 		}
@@ -423,9 +469,16 @@ type createIndex struct {
 	Predicate string
 }
 
-func parseCreateIndex(src string) createIndex {
+// detach copies every string of ci out of the CREATE INDEX statement it was read from.
+func (ci *createIndex) detach() {
+	cloneAll(ci.Parts)
+	ci.Predicate = strings.Clone(ci.Predicate)
+}
+
+// scratch, when not nil, is a token buffer kept between calls.
+func parseCreateIndex(src string, scratch *[]token) createIndex {
 	var ci createIndex
-	toks := tokenize(src, nil)
+	toks := tokenizeInto(src, scratch)
 	on := -1
 	for i, t := range toks {
 		if t.is("ON") {
@@ -447,7 +500,7 @@ func parseCreateIndex(src string) createIndex {
 		return ci
 	}
 	end := closing(toks, open)
-	for _, item := range splitTop(toks[open+1 : min(end, len(toks))]) {
+	for item := range splitTop(toks[open+1 : min(end, len(toks))]) {
 		n := len(item)
 		if n > 0 && (item[n-1].is("ASC") || item[n-1].is("DESC")) {
 			n--
@@ -470,8 +523,9 @@ func parseCreateIndex(src string) createIndex {
 
 // viewQuery returns the SELECT of a CREATE VIEW statement: everything after the first AS outside
 // parentheses.
-func viewQuery(src string) string {
-	toks := tokenize(src, nil)
+// scratch, when not nil, is a token buffer kept between calls.
+func viewQuery(src string, scratch *[]token) string {
+	toks := tokenizeInto(src, scratch)
 	depth := 0
 	for i, t := range toks {
 		switch {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestParseCreateTable(t *testing.T) {
@@ -78,8 +79,49 @@ func TestParseCreateTable(t *testing.T) {
 			if d := diff(tc.want, parseCreateTable(tc.sql, nil)); d != "" {
 				t.Errorf("parseCreateTable:\n%s", d)
 			}
+			// Detached, the result is the same and holds no piece of the statement.
+			var scratch []token
+			got := parseCreateTable(tc.sql, &scratch)
+			got.detach()
+			if d := diff(tc.want, got); d != "" {
+				t.Errorf("detached parseCreateTable:\n%s", d)
+			}
+			for _, s := range got.strings() {
+				if inside(tc.sql, s) {
+					t.Errorf("detached result still points into the statement: %q", s)
+				}
+			}
 		})
 	}
+}
+
+// strings lists every string ct holds, map keys included.
+func (ct createTable) strings() []string {
+	out := []string{ct.PKName, ct.Virtual}
+	for _, c := range ct.Checks {
+		out = append(out, c.Name, c.Expr)
+	}
+	for _, m := range []map[string]string{ct.Generated, ct.Collations} {
+		for k, v := range m {
+			out = append(out, k, v)
+		}
+	}
+	for _, u := range ct.Uniques {
+		out = append(append(out, u.Name), u.Columns...)
+	}
+	for _, fk := range ct.ForeignKeys {
+		out = append(append(out, fk.Name, fk.RefTable), fk.Columns...)
+	}
+	return out
+}
+
+// inside reports whether s is a piece of src's memory.
+func inside(src, s string) bool {
+	if s == "" {
+		return false
+	}
+	p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(src)))
+	return p >= start && p < start+uintptr(len(src))
 }
 
 func TestParseCreateIndex(t *testing.T) {
@@ -96,8 +138,18 @@ func TestParseCreateIndex(t *testing.T) {
 		{"a table named like a keyword", `CREATE INDEX i ON "where" ("on")`, createIndex{Parts: []string{`"on"`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := diff(tc.want, parseCreateIndex(tc.sql)); d != "" {
+			got := parseCreateIndex(tc.sql, nil)
+			if d := diff(tc.want, got); d != "" {
 				t.Errorf("parseCreateIndex:\n%s", d)
+			}
+			got.detach()
+			if d := diff(tc.want, got); d != "" {
+				t.Errorf("detached parseCreateIndex:\n%s", d)
+			}
+			for _, s := range append(got.Parts, got.Predicate) {
+				if inside(tc.sql, s) {
+					t.Errorf("detached result still points into the statement: %q", s)
+				}
 			}
 		})
 	}
@@ -109,7 +161,7 @@ func TestViewQuery(t *testing.T) {
 		{`CREATE VIEW "as" (a, b) AS SELECT x AS a, y AS b FROM t;`, `SELECT x AS a, y AS b FROM t`},
 		{"CREATE VIEW v\nAS\n  SELECT *\n  FROM t -- trailing", "SELECT *\n  FROM t"},
 	} {
-		if got := viewQuery(tc.sql); got != tc.want {
+		if got := viewQuery(tc.sql, nil); got != tc.want {
 			t.Errorf("viewQuery(%q) = %q, want %q", tc.sql, got, tc.want)
 		}
 	}
