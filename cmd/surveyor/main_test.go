@@ -102,19 +102,28 @@ func TestSampleDatabaseMatchesItsSQL(t *testing.T) {
 func TestScanErrors(t *testing.T) {
 	pg := testdb.Server(t, connector.Postgres)
 	missing := "postgres://" + pg.User + ":pw-not-shown@" + pg.Address() + "/surveyor_no_such_db"
+	// A MariaDB user with a real password, to get a real authentication failure.
+	d := testdb.New(t, connector.MySQL, "surveyor_cli")
+	user := testdb.Name("cli")
+	d.Exec(t, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'right-pw-1'")
+	t.Cleanup(func() { d.SQL.Exec("DROP USER '" + user + "'@'%'") })
+	wrongPassword := "mysql://" + user + ":topsecret@" + d.Source.Address() + "/" + d.Source.Database
 	for _, tc := range []struct {
 		name string
 		args []string
+		kind connector.ErrorKind // "" for errors found before connecting
 		want string
 	}{
-		{"bad scheme", []string{"ftp://host/db"}, `unsupported scheme "ftp"`},
-		{"not a uri", []string{"just-words"}, "is not a URI"},
-		{"bad port", []string{"postgres://u:topsecret@localhost:99999/db"}, "port"},
-		{"unreachable", []string{"postgres://u:topsecret@127.0.0.1:1/db", "--connect-timeout", "2s"}, "127.0.0.1:1"},
-		{"missing sqlite file", []string{"/nonexistent/dir/app.db"}, "/nonexistent/dir/app.db"},
-		{"missing database", []string{missing}, "surveyor_no_such_db"},
-		{"bad format", []string{"../../examples/shop.db", "--format", "xml"}, `unknown --format "xml"`},
-		{"bad pattern", []string{"../../examples/shop.db", "--include", "a.b.c.d"}, "dot-separated parts"},
+		{"bad scheme", []string{"ftp://host/db"}, "", `unsupported scheme "ftp"`},
+		{"not a uri", []string{"just-words"}, "", "is not a URI"},
+		{"bad port", []string{"postgres://u:topsecret@localhost:99999/db"}, "", "port"},
+		{"password with a slash", []string{"postgres://u:1234/x@localhost/db"}, "", "must be URL-encoded"},
+		{"unreachable", []string{"postgres://u:topsecret@127.0.0.1:1/db", "--connect-timeout", "2s"}, connector.Unreachable, "refused"},
+		{"missing sqlite file", []string{"/nonexistent/dir/app.db"}, connector.DatabaseNotFound, "does not exist"},
+		{"missing database", []string{missing}, connector.DatabaseNotFound, "does not exist"},
+		{"wrong password", []string{wrongPassword}, connector.AuthFailed, "Access denied"},
+		{"bad format", []string{"../../examples/shop.db", "--format", "xml"}, "", `unknown --format "xml"`},
+		{"bad pattern", []string{"../../examples/shop.db", "--include", "a.b.c.d"}, "", "dot-separated parts"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := scan(t, tc.args...)
@@ -123,10 +132,15 @@ func TestScanErrors(t *testing.T) {
 			}
 			msg := err.Error()
 			if !strings.Contains(msg, tc.want) {
-				t.Errorf("error %q does not mention %q", msg, tc.want)
+				t.Errorf("error %q does not say %q", msg, tc.want)
 			}
-			if strings.Contains(msg, "topsecret") || strings.Contains(msg, "pw-not-shown") {
-				t.Errorf("error shows the password: %q", msg)
+			if tc.kind != "" && connector.KindOf(err) != tc.kind {
+				t.Errorf("error kind = %s, want %s (%v)", connector.KindOf(err), tc.kind, err)
+			}
+			for _, pw := range []string{"topsecret", "pw-not-shown", "1234"} {
+				if strings.Contains(msg, pw) {
+					t.Errorf("error shows the password %q: %q", pw, msg)
+				}
 			}
 			if strings.Contains(msg, "\n") {
 				t.Errorf("error is not one line: %q", msg)
