@@ -72,6 +72,12 @@ func (s *Store) Ensure(ctx context.Context) (awsapi.Key, bool, error) {
 		created bool
 	)
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if tx.Dialect() == store.Postgres {
+			// Processes starting together on one store must not each create a "first" key.
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(4599001)"); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM access_keys").Scan(&n); err != nil {
 			return err
@@ -85,6 +91,21 @@ func (s *Store) Ensure(ctx context.Context) (awsapi.Key, bool, error) {
 		return err
 	})
 	return k, created, err
+}
+
+// First returns the oldest key pair: the one `serve` created on first start.
+func (s *Store) First(ctx context.Context) (awsapi.Key, error) {
+	var id string
+	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, "SELECT access_key_id FROM access_keys ORDER BY created_at, access_key_id LIMIT 1").Scan(&id)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return awsapi.Key{}, fmt.Errorf("no access keys: %w", awsapi.ErrUnknownKey)
+	}
+	if err != nil {
+		return awsapi.Key{}, fmt.Errorf("read first access key: %w", err)
+	}
+	return s.LookupKey(ctx, id)
 }
 
 func (s *Store) create(ctx context.Context, tx *store.Tx, account string) (awsapi.Key, error) {

@@ -194,14 +194,24 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 			} else if n := sched.Next(now); !n.IsZero() {
 				next = n.UnixMilli()
 			}
+			// A savepoint keeps one schedule's failure from undoing (and forever blocking) the others.
+			if _, err := tx.Exec(ctx, "SAVEPOINT fire"); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
 			_, _, err = s.Queue.Enqueue(ctx, tx, runs.Run{AccountID: e.AccountID, SourceID: e.SourceID, Job: e.Job, Type: RunType, Config: e.Config})
 			switch {
 			case errors.Is(err, runs.ErrActiveRun):
 				s.logger().Info("schedule fire skipped: the source has an active run", "source", e.SourceID)
 			case err != nil:
-				return fmt.Errorf("enqueue scheduled run of %s: %w", e.SourceID, err)
+				if _, rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT fire"); rerr != nil {
+					return fmt.Errorf("enqueue scheduled run of %s: %w (and rollback to savepoint: %v)", e.SourceID, err, rerr)
+				}
+				s.logger().Error("schedule fire failed; the schedule moves on to its next time", "source", e.SourceID, "err", err)
 			default:
 				fired++
+			}
+			if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT fire"); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
 			}
 			if _, err := tx.Exec(ctx, "UPDATE schedules SET next_run_at = ?, last_fired_at = ?, updated_at = ? WHERE source_id = ?",
 				next, now.UnixMilli(), now.UnixMilli(), e.SourceID); err != nil {

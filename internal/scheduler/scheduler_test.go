@@ -200,3 +200,25 @@ func getEntry(db *store.DB, source string) (scheduler.Entry, error) {
 	})
 	return e, err
 }
+
+func TestOneFailingScheduleDoesNotBlockTheOthers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := &clock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+		q := &runs.Queue{DB: db, Now: clk.Now}
+		s := &scheduler.Scheduler{DB: db, Queue: q, Now: clk.Now}
+		// The queue refuses a run without a job: this schedule's fire fails every time.
+		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "broken", Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: ""}, clk.Now())
+		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "fine", Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: "discover"}, clk.Now())
+		clk.Set(clk.Now().Add(time.Hour))
+		n, err := s.Tick(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("Tick = %d, %v; want the healthy schedule fired", n, err)
+		}
+		for _, src := range []string{"broken", "fine"} {
+			if e, _ := getEntry(db, src); !e.NextRunAt.Equal(clk.Now().Add(time.Hour)) {
+				t.Errorf("%s did not advance: next %v", src, e.NextRunAt)
+			}
+		}
+	})
+}

@@ -236,21 +236,28 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close releases the store.
 func (s *Server) Close() error { return s.db.Close() }
 
-// EnsureCredentials creates the first key pair when the store has none and writes it, with the
-// endpoint, to the data directory's credentials file (mode 0600) for `surveyor env`.
+// EnsureCredentials creates the first key pair when the store has none, and writes the first
+// key pair with this process's endpoint to the data directory's credentials file (mode 0600) for
+// `surveyor env` — on every start, so the file follows --listen and a process sharing a store
+// with others has one too.
 func (s *Server) EnsureCredentials(ctx context.Context, endpoint string) (created bool, err error) {
 	k, created, err := s.keys.Ensure(ctx)
-	if err != nil || !created {
+	if err != nil {
 		return false, err
+	}
+	if !created {
+		if k, err = s.keys.First(ctx); err != nil {
+			return false, err
+		}
 	}
 	c := Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, AccountID: k.AccountID,
 		Region: s.cfg.Region, Endpoint: endpoint}
 	b, _ := json.MarshalIndent(c, "", "  ")
 	path := filepath.Join(s.cfg.DataDir, CredentialsFile)
 	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
-		return true, fmt.Errorf("write %s: %w", path, err)
+		return created, fmt.Errorf("write %s: %w", path, err)
 	}
-	return true, nil
+	return created, nil
 }
 
 // Run serves until ctx is done, then shuts down gracefully: it stops accepting requests, lets
@@ -272,7 +279,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	} else if created {
 		s.log.Info("created the first access key; `surveyor env` prints it", "dataDir", s.cfg.DataDir)
 	}
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	var wg sync.WaitGroup
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { s.background(bg) })

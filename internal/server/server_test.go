@@ -212,3 +212,29 @@ func TestSecondStartWithAnotherMasterKeyIsRefused(t *testing.T) {
 func isCode(err error, code string) bool {
 	return err != nil && strings.Contains(err.Error(), code)
 }
+
+func TestCredentialsFollowTheEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	cfg := server.Config{DataDir: dir, Getenv: func(string) string { return "" }}
+	var first server.Credentials
+	for i, endpoint := range []string{"http://127.0.0.1:4599", "http://127.0.0.1:5000"} {
+		srv, err := server.New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created, err := srv.EnsureCredentials(context.Background(), endpoint)
+		srv.Close()
+		if err != nil || created != (i == 0) {
+			t.Fatalf("start %d: created=%v err=%v", i+1, created, err)
+		}
+		c, err := server.ReadCredentials(dir)
+		if err != nil || c.Endpoint != endpoint {
+			t.Fatalf("start %d: credentials endpoint %q, %v; want %q", i+1, c.Endpoint, err, endpoint)
+		}
+		if i == 0 {
+			first = c
+		} else if c.AccessKeyID != first.AccessKeyID || c.SecretAccessKey != first.SecretAccessKey {
+			t.Errorf("the second start changed the key pair")
+		}
+	}
+}
