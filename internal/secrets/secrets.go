@@ -233,6 +233,8 @@ type ListInput struct {
 	IncludeDeleted bool
 	After          string
 	Limit          int
+	// Descending lists names from last to first; After is then the name to continue before.
+	Descending bool
 }
 
 // List returns secrets ordered by name, and whether more follow.
@@ -245,6 +247,11 @@ func (s *Service) List(ctx context.Context, account string, in ListInput) ([]*Se
 	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		q := "SELECT id FROM secrets WHERE account_id = ? AND name > ?"
 		args := []any{account, in.After}
+		if in.Descending && in.After != "" {
+			q = "SELECT id FROM secrets WHERE account_id = ? AND name < ?"
+		} else if in.Descending {
+			q, args = "SELECT id FROM secrets WHERE account_id = ?", []any{account}
+		}
 		if !in.IncludeDeleted {
 			q += " AND deleted_at IS NULL"
 		}
@@ -252,7 +259,11 @@ func (s *Service) List(ctx context.Context, account string, in ListInput) ([]*Se
 			q += " AND substr(name, 1, ?) = ?"
 			args = append(args, len(in.NamePrefix), in.NamePrefix)
 		}
-		q += " ORDER BY name LIMIT ?"
+		if in.Descending {
+			q += " ORDER BY name DESC LIMIT ?"
+		} else {
+			q += " ORDER BY name LIMIT ?"
+		}
 		args = append(args, in.Limit+1)
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {

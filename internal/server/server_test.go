@@ -117,6 +117,20 @@ func TestSecretsManagerWithTheGoSDK(t *testing.T) {
 	if len(names) != 7 || pages != 4 {
 		t.Errorf("listed %d secrets in %d pages: %v", len(names), pages, names)
 	}
+	var descending []string
+	pd := secretsmanager.NewListSecretsPaginator(sm, &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(3), SortOrder: smtypes.SortOrderTypeDesc})
+	for pd.HasMorePages() {
+		out, err := pd.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.SecretList {
+			descending = append(descending, aws.ToString(s.Name))
+		}
+	}
+	if len(descending) != 7 || descending[0] != "prod/app-db" || descending[1] != "page/e" || descending[6] != "bin" {
+		t.Errorf("descending across pages = %v", descending)
+	}
 	if _, err := sm.ListSecrets(ctx, &secretsmanager.ListSecretsInput{NextToken: aws.String("forged")}); !isCode(err, "InvalidParameterException") {
 		t.Errorf("forged NextToken: %v", err)
 	}

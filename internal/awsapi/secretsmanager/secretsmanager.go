@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +89,7 @@ func (f *Facade) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Crea
 	v.Length("kmsKeyId", in.KmsKeyId, 0, 2048)
 	validateValue(v, in.SecretString, in.SecretBinary)
 	validateTags(v, in.Tags)
+	v.Length("type", in.Type, 0, 256)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -217,7 +217,12 @@ func (f *Facade) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSe
 		v.Enum("sortOrder", in.SortOrder, "asc", "desc")
 	}
 	prefix := ""
+	v.Count("filters", len(in.Filters), 0, 10)
 	for i, flt := range in.Filters {
+		v.Count("filters."+itoa(i+1)+".member.values", len(flt.Values), 1, 10)
+		for j, val := range flt.Values {
+			v.Length("filters."+itoa(i+1)+".member.values."+itoa(j+1)+".member", val, 1, 512)
+		}
 		v.Enum("filters."+itoa(i+1)+".member.key", flt.Key, "description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all")
 		if flt.Key == "name" && len(flt.Values) == 1 {
 			prefix = flt.Values[0]
@@ -229,7 +234,7 @@ func (f *Facade) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSe
 		return nil, err
 	}
 	acct := account(ctx)
-	scope := acct + "/ListSecrets/" + prefix + "/" + boolStr(in.IncludePlannedDeletion)
+	scope := acct + "/ListSecrets/" + prefix + "/" + boolStr(in.IncludePlannedDeletion) + "/" + in.SortOrder
 	var cur listCursor
 	if in.NextToken != "" {
 		if err := f.Tokens.Decode(scope, in.NextToken, &cur); err != nil {
@@ -240,7 +245,8 @@ func (f *Facade) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSe
 	if in.MaxResults != nil {
 		limit = int(*in.MaxResults)
 	}
-	list, more, err := f.Secrets.List(ctx, acct, secrets.ListInput{NamePrefix: prefix, IncludeDeleted: in.IncludePlannedDeletion, After: cur.After, Limit: limit})
+	list, more, err := f.Secrets.List(ctx, acct, secrets.ListInput{NamePrefix: prefix, IncludeDeleted: in.IncludePlannedDeletion,
+		After: cur.After, Limit: limit, Descending: in.SortOrder == "desc"})
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -256,9 +262,6 @@ func (f *Facade) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSe
 			return nil, err
 		}
 		out.NextToken = tok
-	}
-	if in.SortOrder == "desc" {
-		slices.Reverse(out.SecretList)
 	}
 	return out, nil
 }
@@ -285,7 +288,9 @@ func (f *Facade) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*
 	validateSecretID(v, in.SecretId)
 	validateToken(v, "clientRequestToken", in.ClientRequestToken)
 	validateValue(v, in.SecretString, in.SecretBinary)
-	v.Count("versionStages", len(in.VersionStages), 0, 20)
+	if in.VersionStages != nil {
+		v.Count("versionStages", len(in.VersionStages), 1, 20)
+	}
 	for i, st := range in.VersionStages {
 		v.Length("versionStages."+itoa(i+1)+".member", st, 1, 256)
 	}
