@@ -37,6 +37,23 @@ if out=$(aws appintegrations create-data-integration --name x --kms-key "$kms" -
 grep -q 'InvalidRequestException' <<<"$out" && grep -q 's3://bucket/prefix' <<<"$out" || fail "unknown scheme: $out"
 pass "unknown scheme → InvalidRequestException naming the accepted schemes"
 
+if out=$(aws appintegrations create-data-integration --cli-input-json "$(jq '.Name = "e2e/nokey" | .KmsKey = "alias/nope" | del(.ClientToken)' <<<"$request")" 2>&1); then fail "unknown KMS alias accepted"; fi
+grep -q InvalidRequestException <<<"$out" && grep -q 'alias/nope does not exist' <<<"$out" || fail "unknown alias: $out"
+pass "unknown KMS alias → InvalidRequestException"
+
+# The run configuration is stored only sealed under the KmsKey: the document holds no clear config.
+doc=$(python3 - "$E2E_DATA/surveyor.db" "$id" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(con.execute("SELECT doc FROM resources WHERE service = 'app-integrations' AND id = ?", (sys.argv[2],)).fetchone()[0])
+PY
+) || fail "read the stored document"
+[[ "$(jq -r .SealedConfig <<<"$doc")" == v1.* ]] || fail "no sealed config: $doc"
+for clear in '"Config"' '"path"' '"params"' '"engine"'; do
+  grep -qF "$clear" <<<"$doc" && fail "stored document holds $clear in clear: $doc"
+done
+pass "run configuration stored sealed under the KmsKey, never in clear"
+
 for ident in "$id" e2e/lake "$arn"; do
   got=$(aws appintegrations get-data-integration --identifier "$ident" --query Name --output text)
   [ "$got" = e2e/lake ] || fail "get-data-integration $ident: $got"
@@ -71,11 +88,23 @@ msg=$(jq -r .StatusMessage <<<"$st")
 grep -q 'added 2' <<<"$msg" && grep -q 'failed 1' <<<"$msg" && grep -q 'broken.csv.gz' <<<"$msg" || fail "run message: $msg"
 pass "on-demand association: $msg"
 
+aws appintegrations create-data-integration-association --data-integration-identifier "$id" --client-id second \
+  --execution-configuration '{"ExecutionMode":"SCHEDULED","ScheduleConfiguration":{"ScheduleExpression":"rate(1 day)","FirstExecutionFrom":"4102444800000"}}' >/dev/null
+page=$(aws appintegrations list-data-integration-associations --data-integration-identifier "$id" --max-results 1 --no-paginate --output json)
+token=$(jq -r '.NextToken // ""' <<<"$page")
+[ "$(jq '.DataIntegrationAssociations | length' <<<"$page")" = 1 ] && [ -n "$token" ] || fail "association page: $page"
+rest=$(aws appintegrations list-data-integration-associations --data-integration-identifier "$id" --max-results 1 --next-token "$token" --no-paginate --output json)
+[ "$(jq '.DataIntegrationAssociations | length' <<<"$rest")" = 1 ] && [ "$(jq -r '.NextToken // ""' <<<"$rest")" = "" ] || fail "second page: $rest"
+pass "list-data-integration-associations pages"
+
 if out=$(aws appintegrations delete-data-integration --data-integration-identifier "$id" 2>&1); then fail "deleted with an association"; fi
 grep -q InvalidRequestException <<<"$out" || fail "delete with association: $out"
 pass "delete-data-integration refused while associated"
 
 other=$(aws appintegrations create-data-integration --cli-input-json "$(jq '.Name = "e2e/other" | del(.ClientToken)' <<<"$request")" --query Id --output text)
+if out=$(aws appintegrations list-data-integration-associations --data-integration-identifier "$other" --next-token "$token" --no-paginate 2>&1); then fail "another integration's token accepted"; fi
+grep -q InvalidRequestException <<<"$out" && grep -q nextToken <<<"$out" || fail "foreign token: $out"
+pass "a nextToken pages only the integration it came from"
 aws appintegrations delete-data-integration --data-integration-identifier "$other" >/dev/null
 if out=$(aws appintegrations get-data-integration --identifier "$other" 2>&1); then fail "deleted integration still there"; fi
 grep -q ResourceNotFoundException <<<"$out" || fail "after delete: $out"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end: a DataZone data source catalogues a real SQLite database through the aws CLI —
 # domain, project, secret, data source, run, statistics, activities, a rerun after a schema
-# change, and the imported asset.
+# change, the imported asset, the raw wire type of timestamps (epoch numbers for domains, ISO-8601
+# strings for data sources, read with botocore before parsing) and an idempotent delete.
 source "$(dirname "$0")/lib.bash"
 e2e_start
 
@@ -23,7 +24,33 @@ pass "create-domain → $domain"
 
 created=$(aws datazone get-domain --identifier "$domain" --query status --output text)
 [ "$created" = AVAILABLE ] || fail "get-domain status: $created"
-pass "get-domain (epoch timestamps decode in the CLI)"
+pass "get-domain → AVAILABLE"
+
+# wire_types OPERATION PARAMS_JSON FIELD... calls OPERATION through botocore and prints the JSON type
+# (number, string, ...) each top-level FIELD has in the raw response body, before any parsing: the
+# CLI accepts both epoch numbers and ISO strings, so only the raw body shows which one we sent.
+wire_types() {
+  python3 - "$@" <<'PY'
+import json, sys, botocore.session
+from botocore import xform_name
+op, params, fields = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
+client = botocore.session.get_session().create_client("datazone")
+raw = {}
+client.meta.events.register("after-call.datazone", lambda http_response, **_: raw.setdefault("body", http_response.content))
+getattr(client, xform_name(op))(**params)
+body = json.loads(raw["body"])
+def kind(v):
+    if isinstance(v, bool): return "boolean"
+    if isinstance(v, (int, float)): return "number"
+    if isinstance(v, str): return "string"
+    return "missing" if v is None else type(v).__name__
+print(" ".join(kind(body.get(f)) for f in fields))
+PY
+}
+
+types=$(wire_types GetDomain "{\"identifier\":\"$domain\"}" createdAt lastUpdatedAt)
+[ "$types" = "number number" ] || fail "GetDomain createdAt/lastUpdatedAt on the wire: $types (want epoch numbers)"
+pass "get-domain sends createdAt and lastUpdatedAt as epoch numbers (raw JSON)"
 
 project=$(aws datazone create-project --domain-identifier "$domain" --name warehouse --query id --output text)
 [[ "$project" =~ ^[a-z0-9]{14}$ ]] || fail "create-project id: $project"
@@ -38,6 +65,10 @@ ds=$(aws datazone create-data-source --domain-identifier "$domain" --project-ide
 status=$(aws datazone get-data-source --domain-identifier "$domain" --identifier "$ds" --query status --output text)
 [ "$status" = READY ] || fail "data source status: $status"
 pass "create-data-source → $ds (READY)"
+
+types=$(wire_types GetDataSource "{\"domainIdentifier\":\"$domain\",\"identifier\":\"$ds\"}" createdAt updatedAt)
+[ "$types" = "string string" ] || fail "GetDataSource createdAt/updatedAt on the wire: $types (want ISO-8601 strings)"
+pass "get-data-source sends createdAt and updatedAt as ISO-8601 strings (raw JSON)"
 
 # run_and_wait prints the id of a finished run.
 run_and_wait() {
@@ -89,8 +120,15 @@ runs=$(aws datazone list-data-source-runs --domain-identifier "$domain" --data-s
 [ "$runs" = 2 ] || fail "list-data-source-runs: $runs"
 pass "list-data-source-runs → 2"
 
-aws datazone delete-data-source --domain-identifier "$domain" --identifier "$ds" >/dev/null
+st=$(aws datazone delete-data-source --domain-identifier "$domain" --identifier "$ds" --client-token e2e-del-1 --query status --output text)
+[ "$st" = DELETING ] || fail "delete-data-source status: $st"
 if out=$(aws datazone get-data-source --domain-identifier "$domain" --identifier "$ds" 2>&1); then fail "deleted data source still readable"; fi
 grep -q ResourceNotFoundException <<<"$out" || fail "after delete: $out"
-pass "delete-data-source"
+pass "delete-data-source → DELETING, then get-data-source → ResourceNotFoundException"
+
+again=$(aws datazone delete-data-source --domain-identifier "$domain" --identifier "$ds" --client-token e2e-del-1 --query '[status,id]' --output text)
+[ "$again" = "$(printf 'DELETING\t%s' "$ds")" ] || fail "retried delete with the same client token: $again"
+if out=$(aws datazone delete-data-source --domain-identifier "$domain" --identifier "$ds" --client-token e2e-del-2 2>&1); then fail "delete with a new token succeeded: $out"; fi
+grep -q ResourceNotFoundException <<<"$out" || fail "delete with a new token: $out"
+pass "delete-data-source retried with the same --client-token → same DELETING answer; a new token → ResourceNotFoundException"
 echo "datazone e2e: all passed"

@@ -77,10 +77,9 @@ var (
 	defaultMaxResults = int64(50)
 )
 
-// knownAliases are the KMS aliases this server knows. Surveyor stores no secret material in a
-// data integration (credentials stay in Secrets Manager secrets, which SourceURI names), so
-// KmsKey is recorded and validated, not used: any key ARN or key id is accepted, and of aliases
-// only the AWS managed one.
+// knownAliases are the KMS aliases this server knows. KmsKey binds the integration's sealed
+// material (material.go); there is no KMS service, so any key ARN or key id is accepted, and of
+// aliases only the AWS managed one.
 var knownAliases = []string{"alias/aws/appintegrations"}
 
 func validateKmsKey(v *awsapi.Validator, key string) error {

@@ -25,8 +25,12 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/surveyorhq/surveyor/internal/awsapi/appintegrations"
+	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/server/servertest"
+	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/testdb"
 )
 
@@ -381,17 +385,113 @@ func TestScheduleFiresUnderFakeClock(t *testing.T) {
 	}
 }
 
+// stored opens the server's SQLite store, for reading what the server keeps and for tampering.
+func stored(t *testing.T, env *servertest.Env) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), env.Config.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// storedDoc is the stored document of an AppIntegrations resource.
+func storedDoc(t *testing.T, db *store.DB, id string) string {
+	t.Helper()
+	var doc string
+	err := db.ReadTx(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT doc FROM resources WHERE service = 'app-integrations' AND id = ?`, id).Scan(&doc)
+	})
+	if err != nil {
+		t.Fatalf("read document %s: %v", id, err)
+	}
+	return doc
+}
+
+// runConfigs are the configs of the runs and the schedule of a source, as stored.
+func runConfigs(t *testing.T, db *store.DB, source string) []string {
+	t.Helper()
+	var out []string
+	err := db.ReadTx(context.Background(), func(tx *store.Tx) error {
+		for _, q := range []string{`SELECT config FROM runs WHERE source_id = ?`, `SELECT config FROM schedules WHERE source_id = ?`} {
+			rows, err := tx.Query(context.Background(), q, source)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var c string
+				if err := rows.Scan(&c); err != nil {
+					rows.Close()
+					return err
+				}
+				out = append(out, c)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// catalogColumns maps each table the catalog holds for a source ("namespace.table") to its
+// column names.
+func catalogColumns(t *testing.T, db *store.DB, source string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	err := db.ReadTx(context.Background(), func(tx *store.Tx) error {
+		assets, err := (&catalog.Catalog{}).AssetsOfSource(context.Background(), tx, source)
+		for _, a := range assets {
+			cols := []string{}
+			for _, c := range a.Table.Columns {
+				cols = append(cols, c.Name)
+			}
+			out[a.Ref.Namespace+"."+a.Ref.Table] = cols
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// master is the server's master key, read from its data directory.
+func master(t *testing.T, env *servertest.Env) *secrets.Sealer {
+	t.Helper()
+	key, err := secrets.LoadMasterKey(func(string) string { return "" }, env.Config.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := secrets.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestDatabaseSources(t *testing.T) {
 	env := servertest.Start(t, servertest.Options{})
 	c := ai.NewFromConfig(env.AWS())
 	sm := secretsmanager.NewFromConfig(env.AWS())
 	ctx := context.Background()
+	st := stored(t, env)
 	for _, engine := range []string{connector.Postgres, connector.MySQL} {
 		t.Run(engine, func(t *testing.T) {
 			db := testdb.New(t, engine, "ai")
 			db.Exec(t, "CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(10,2), secret_note TEXT)", "CREATE TABLE other (x INT)")
 			s := db.Source
-			val, _ := json.Marshal(map[string]any{"engine": engine, "host": s.Host, "port": s.Port, "username": s.User, "password": s.Password})
+			password := s.Password
+			if password == "" && engine == connector.Postgres {
+				password = "pw-never-stored-4711" // the test server trusts local users: any password logs in
+			}
+			val, _ := json.Marshal(map[string]any{"engine": engine, "host": s.Host, "port": s.Port, "username": s.User, "password": password})
 			if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(engine + "-creds"), SecretString: aws.String(string(val))}); err != nil {
 				t.Fatal(err)
 			}
@@ -403,41 +503,263 @@ func TestDatabaseSources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
-				ExecutionConfiguration: &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeOnDemand}}); err != nil {
+			assoc, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
+				ExecutionConfiguration: &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeOnDemand}})
+			if err != nil {
 				t.Fatal(err)
 			}
-			st := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+			status := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
 				return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
 			})
 			// Only orders is read.
-			if st.ExecutionStatus != types.ExecutionStatusCompleted || !strings.Contains(*st.StatusMessage, "added 1,") {
-				t.Errorf("status %s %q", st.ExecutionStatus, aws.ToString(st.StatusMessage))
+			if status.ExecutionStatus != types.ExecutionStatusCompleted || !strings.Contains(*status.StatusMessage, "added 1,") {
+				t.Errorf("status %s %q", status.ExecutionStatus, aws.ToString(status.StatusMessage))
 			}
+			// ...and of it only the listed fields.
+			tables := catalogColumns(t, st, *assoc.DataIntegrationAssociationId)
+			var orders []string
+			for name, cols := range tables {
+				if strings.HasSuffix(name, ".orders") {
+					orders = cols
+				} else {
+					t.Errorf("table %s read, but ObjectConfiguration names only orders", name)
+				}
+			}
+			if strings.Join(orders, ",") != "id,total" {
+				t.Errorf("orders columns in the catalog: %v, want [id total] (secret_note excluded)", orders)
+			}
+
+			t.Run("no clear secret material is stored", func(t *testing.T) {
+				for _, id := range []string{*created.Id, *assoc.DataIntegrationAssociationId} {
+					doc := storedDoc(t, st, id)
+					for _, clear := range []string{`"secretId"`, `"Config"`, `"engine"`, password} {
+						if clear != "" && strings.Contains(doc, clear) {
+							t.Errorf("document %s holds %q in clear: %s", id, clear, doc)
+						}
+					}
+				}
+				var d struct{ KmsKey, SealedConfig string }
+				if err := json.Unmarshal([]byte(storedDoc(t, st, *created.Id)), &d); err != nil {
+					t.Fatal(err)
+				}
+				if d.KmsKey != kmsKey || !strings.HasPrefix(d.SealedConfig, "v1.") {
+					t.Fatalf("stored KmsKey %q, SealedConfig %q", d.KmsKey, d.SealedConfig)
+				}
+				m := master(t, env)
+				// The material opens under the recorded key (any spelling of it) and under no other.
+				for _, key := range []string{kmsKey, "1234abcd-12ab-34cd-56ef-1234567890ab"} {
+					b, err := m.Open(d.SealedConfig, appintegrations.MaterialAAD(env.Key.AccountID, *created.Id, key))
+					if err != nil || !strings.Contains(string(b), `"secretId":"`+engine+`-creds"`) {
+						t.Errorf("open under %s: %s %v", key, b, err)
+					}
+				}
+				for _, key := range []string{"alias/aws/appintegrations", "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000"} {
+					if _, err := m.Open(d.SealedConfig, appintegrations.MaterialAAD(env.Key.AccountID, *created.Id, key)); !errors.Is(err, secrets.ErrDecrypt) {
+						t.Errorf("opened under %s: %v", key, err)
+					}
+				}
+				for _, cfg := range runConfigs(t, st, *assoc.DataIntegrationAssociationId) {
+					if (password != "" && strings.Contains(cfg, password)) || strings.Contains(cfg, "sealedPassword") {
+						t.Errorf("run config holds a password: %s", cfg)
+					}
+				}
+			})
 		})
 	}
-	t.Run("wrong password fails with the reason", func(t *testing.T) {
-		db := testdb.New(t, connector.Postgres, "aibad")
-		s := db.Source
-		val, _ := json.Marshal(map[string]any{"engine": "postgres", "host": s.Host, "port": s.Port, "username": "nobody_here", "password": "wrong-pass"})
-		if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("bad-creds"), SecretString: aws.String(string(val))}); err != nil {
-			t.Fatal(err)
+	t.Run("wrong credentials fail with the reason, never the password", func(t *testing.T) {
+		for _, tc := range []struct {
+			engine, user, reason string
+		}{
+			// PostgreSQL trusts local users, so an unknown role is its authentication failure.
+			{connector.Postgres, "nobody_here", `role "nobody_here" does not exist`},
+			{connector.MySQL, "root", "Access denied for user 'root'"},
+		} {
+			t.Run(tc.engine, func(t *testing.T) {
+				db := testdb.New(t, tc.engine, "aibad")
+				s := db.Source
+				const pw = "wrong-pass-4711"
+				val, _ := json.Marshal(map[string]any{"engine": tc.engine, "host": s.Host, "port": s.Port, "username": tc.user, "password": pw})
+				name := "bad-" + tc.engine
+				if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(string(val))}); err != nil {
+					t.Fatal(err)
+				}
+				created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String(name), KmsKey: aws.String(kmsKey),
+					SourceURI: aws.String(tc.engine + "://" + name + "/" + s.Database)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id}); err != nil {
+					t.Fatal(err)
+				}
+				status := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+					return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
+				})
+				msg := aws.ToString(status.StatusMessage)
+				if status.ExecutionStatus != types.ExecutionStatusFailed || !strings.HasPrefix(msg, "ACCESS_DENIED_EXCEPTION: ") ||
+					!strings.Contains(msg, tc.reason) {
+					t.Errorf("status %s %q, want FAILED with ACCESS_DENIED_EXCEPTION and %q", status.ExecutionStatus, msg, tc.reason)
+				}
+				if strings.Contains(msg, pw) {
+					t.Errorf("status message holds the password: %q", msg)
+				}
+			})
 		}
-		created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String("bad-db"), KmsKey: aws.String(kmsKey),
-			SourceURI: aws.String("postgres://bad-creds/" + s.Database)})
+	})
+}
+
+func TestKmsKeyBindsTheSealedMaterial(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	c := ai.NewFromConfig(env.AWS())
+	ctx := context.Background()
+	st := stored(t, env)
+	created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String("bound"), KmsKey: aws.String(kmsKey),
+		SourceURI: aws.String("file://localhost" + folder(t)), FileConfiguration: &types.FileConfiguration{Folders: []string{"orders"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDemand := &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeOnDemand}
+	assoc, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id, ExecutionConfiguration: onDemand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+		return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
+	})
+	if first.ExecutionStatus != types.ExecutionStatusCompleted {
+		t.Fatalf("run before tampering: %s %q", first.ExecutionStatus, aws.ToString(first.StatusMessage))
+	}
+
+	// Someone with write access to the store records another key for the integration.
+	other := "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000"
+	err = st.Tx(ctx, func(tx *store.Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE resources SET doc = replace(doc, ?, ?) WHERE service = 'app-integrations' AND id = ?`, kmsKey, other, *created.Id)
+		if err == nil && n != 1 {
+			err = fmt.Errorf("updated %d rows", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetDataIntegration(ctx, &ai.GetDataIntegrationInput{Identifier: created.Id})
+	if err != nil || aws.ToString(got.KmsKey) != other {
+		t.Fatalf("tampered integration: %+v %v", got, err)
+	}
+	const why = "cannot be decrypted under its KmsKey " + "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000"
+	// Running it again, or through a new association, is refused with the reason; nothing runs.
+	_, err = c.UpdateDataIntegrationAssociation(ctx, &ai.UpdateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
+		DataIntegrationAssociationIdentifier: assoc.DataIntegrationAssociationId, ExecutionConfiguration: onDemand})
+	wantAPIError(t, err, "AccessDeniedException", 403, why)
+	_, err = c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id, ExecutionConfiguration: onDemand})
+	wantAPIError(t, err, "AccessDeniedException", 403, why)
+	_, err = c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
+		ExecutionConfiguration: &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeScheduled,
+			ScheduleConfiguration: &types.ScheduleConfiguration{ScheduleExpression: aws.String("rate(1 hour)")}}})
+	wantAPIError(t, err, "AccessDeniedException", 403, why)
+	if n := len(runConfigs(t, st, *assoc.DataIntegrationAssociationId)); n != 1 {
+		t.Errorf("%d runs after tampering, want the 1 from before", n)
+	}
+	out, err := c.ListDataIntegrationAssociations(ctx, &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: created.Id})
+	if err != nil || len(out.DataIntegrationAssociations) != 1 {
+		t.Fatalf("associations after refused creates: %+v %v", out, err)
+	}
+
+	// Putting the recorded key back makes the material open again.
+	err = st.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE resources SET doc = replace(doc, ?, ?) WHERE service = 'app-integrations' AND id = ?`, other, kmsKey, *created.Id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateDataIntegrationAssociation(ctx, &ai.UpdateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id,
+		DataIntegrationAssociationIdentifier: assoc.DataIntegrationAssociationId, ExecutionConfiguration: onDemand}); err != nil {
+		t.Fatalf("run with the recorded key restored: %v", err)
+	}
+}
+
+func TestAssociationPaging(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	c := ai.NewFromConfig(env.AWS())
+	ctx := context.Background()
+	root := folder(t)
+	var ids []string
+	for _, name := range []string{"one", "two"} {
+		created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String(name), KmsKey: aws.String(kmsKey),
+			SourceURI: aws.String("file://localhost" + root), FileConfiguration: &types.FileConfiguration{Folders: []string{"orders"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id}); err != nil {
+		ids = append(ids, *created.Id)
+	}
+	// Three scheduled associations on "one" (scheduled far ahead, so nothing runs), one on "two".
+	later := &types.ExecutionConfiguration{ExecutionMode: types.ExecutionModeScheduled, ScheduleConfiguration: &types.ScheduleConfiguration{
+		ScheduleExpression: aws.String("rate(1 day)"), FirstExecutionFrom: aws.String(time.Now().Add(48 * time.Hour).Format(time.RFC3339))}}
+	want := map[string]bool{}
+	for i, integ := range []string{ids[0], ids[0], ids[0], ids[1]} {
+		out, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: aws.String(integ),
+			ClientId: aws.String(fmt.Sprint("client-", i)), ExecutionConfiguration: later})
+		if err != nil {
 			t.Fatal(err)
 		}
-		st := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
-			return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
-		})
-		if st.ExecutionStatus != types.ExecutionStatusFailed || strings.Contains(*st.StatusMessage, "wrong-pass") {
-			t.Errorf("status %s %q", st.ExecutionStatus, aws.ToString(st.StatusMessage))
+		if integ == ids[0] {
+			want[*out.DataIntegrationAssociationId] = true
 		}
-	})
+	}
+
+	// Paging "one" by 2 (by name, id and ARN alike) lists its three, each once, and not two's.
+	seen := map[string]int{}
+	var token *string
+	pages := 0
+	for ; ; pages++ {
+		ident := []string{"one", ids[0]}[pages%2]
+		out, err := c.ListDataIntegrationAssociations(ctx, &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: aws.String(ident),
+			MaxResults: aws.Int32(2), NextToken: token})
+		if err != nil {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		if len(out.DataIntegrationAssociations) > 2 {
+			t.Fatalf("page of %d", len(out.DataIntegrationAssociations))
+		}
+		for _, a := range out.DataIntegrationAssociations {
+			id := (*a.DataIntegrationAssociationArn)[strings.LastIndex(*a.DataIntegrationAssociationArn, "/")+1:]
+			seen[id]++
+		}
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	if pages != 1 || len(seen) != 3 {
+		t.Errorf("%d pages, associations %v; want 2 pages of %v", pages+1, seen, want)
+	}
+	for id, n := range seen {
+		if !want[id] || n != 1 {
+			t.Errorf("association %s listed %d times (belongs to one: %v)", id, n, want[id])
+		}
+	}
+
+	first, err := c.ListDataIntegrationAssociations(ctx, &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: aws.String(ids[0]), MaxResults: aws.Int32(1)})
+	if err != nil || first.NextToken == nil {
+		t.Fatalf("first page: %+v %v", first, err)
+	}
+	// A token of one's listing is refused for two's, and forged tokens are refused.
+	for _, tc := range []struct {
+		name, integration, token string
+	}{
+		{"another integration's token", ids[1], *first.NextToken},
+		{"forged token", ids[0], "forged"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.ListDataIntegrationAssociations(ctx, &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: aws.String(tc.integration),
+				NextToken: aws.String(tc.token)})
+			wantAPIError(t, err, "InvalidRequestException", 400, "nextToken")
+		})
+	}
+	// The token still pages the listing it came from.
+	if _, err := c.ListDataIntegrationAssociations(ctx, &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: aws.String("one"),
+		NextToken: first.NextToken}); err != nil {
+		t.Errorf("token on its own listing: %v", err)
+	}
 }
 
 // startMoto runs moto_server on a free loopback port until the test ends.

@@ -38,7 +38,9 @@ type OnDemandConfiguration struct {
 }
 
 // association is the stored document of a data integration association. Its id is the run
-// source of its runs and schedule.
+// source of its runs and schedule. It holds no run configuration: that is derived, each time
+// the association is executed, from its integration's sealed material and its own
+// ObjectConfiguration.
 type association struct {
 	ID                        string
 	Arn                       string
@@ -51,7 +53,6 @@ type association struct {
 	ExecutionConfiguration    *ExecutionConfiguration `json:",omitempty"`
 	ClientToken               string                  `json:",omitempty"`
 	RequestHash               string                  `json:",omitempty"`
-	Config                    discovery.Config
 }
 
 type createAssociationInput struct {
@@ -122,6 +123,9 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 	if err := checkOnDemand(in.ExecutionConfiguration); err != nil {
 		return 0, nil, err
 	}
+	if err := applyObjects(&discovery.Config{}, in.ObjectConfiguration); err != nil {
+		return 0, nil, err
+	}
 	account := core.Account(ctx)
 	now := f.Now()
 	token := in.ClientToken
@@ -153,10 +157,6 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 				}
 			}
 		}
-		cfg := integ.Config
-		if err := applyObjects(&cfg, in.ObjectConfiguration); err != nil {
-			return err
-		}
 		exec := in.ExecutionConfiguration
 		if exec == nil {
 			exec = &ExecutionConfiguration{ExecutionMode: modeOnDemand}
@@ -168,7 +168,7 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 		doc = &association{ID: id, Arn: fmt.Sprintf("arn:aws:app-integrations:%s:%s:data-integration-association/%s/%s", f.Region, account, integ.ID, id),
 			IntegrationID: integ.ID, IntegrationArn: integ.Arn, ClientId: in.ClientId, DestinationURI: in.DestinationURI,
 			ClientAssociationMetadata: in.ClientAssociationMetadata, ObjectConfiguration: in.ObjectConfiguration,
-			ExecutionConfiguration: in.ExecutionConfiguration, ClientToken: token, RequestHash: hash, Config: cfg}
+			ExecutionConfiguration: in.ExecutionConfiguration, ClientToken: token, RequestHash: hash}
 		if err := resources.Insert(ctx, tx, account, kindAssociation, resources.Record{ID: id, Name: in.ClientId, ParentID: integ.ID, CreatedAt: now}, doc); err != nil {
 			return err
 		}
@@ -182,8 +182,20 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 
 // execute starts an association the way exec says: ON_DEMAND queues one run now (and drops any
 // schedule); SCHEDULED puts the schedule, its own or the integration's.
+//
+// The run configuration is opened from the integration's sealed material here, so an
+// integration whose material does not open under its recorded KmsKey starts nothing and the
+// request fails with AccessDeniedException. The run and schedule rows hold the opened
+// discovery.Config, which names the credentials' secret but holds no secret value.
 func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *association, integ *integration, exec *ExecutionConfiguration) error {
-	cfg := mustJSON(a.Config)
+	base, err := openConfig(f.Master, account, integ)
+	if err != nil {
+		return err
+	}
+	if err := applyObjects(&base, a.ObjectConfiguration); err != nil {
+		return err
+	}
+	cfg := mustJSON(base)
 	if exec.ExecutionMode == modeOnDemand {
 		if err := scheduler.Remove(ctx, tx, a.ID); err != nil {
 			return err
@@ -207,7 +219,7 @@ func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *a
 		return err
 	}
 	if sched.Object != "" && len(a.ObjectConfiguration) == 0 && len(integ.ObjectConfiguration) == 0 {
-		c := a.Config
+		c := base
 		c.Rules = append(append(c.Rules[:0:0], c.Rules...), objectRule(sched.Object))
 		cfg = mustJSON(c)
 	}
@@ -292,18 +304,19 @@ func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (i
 	if !ok {
 		limit = defaultMaxResults
 	}
-	var (
-		cur   listCursor
-		scope = "appintegrations/associations/" + account
-	)
-	if tok, ok, err := r.QueryString("nextToken"); err != nil {
+	tok, hasToken, err := r.QueryString("nextToken")
+	if err != nil {
 		return 0, nil, err
-	} else if ok {
-		if len(tok) > 1000 || f.Tokens.Decode(scope, tok, &cur) != nil {
-			return 0, nil, invalid("The nextToken provided is invalid.")
+	}
+	if hasToken {
+		v := newValidator()
+		v.Length("nextToken", tok, 1, 1000)
+		if err := v.Err(); err != nil {
+			return 0, nil, err
 		}
 	}
 	var (
+		cur  listCursor
 		docs []association
 		next string
 	)
@@ -311,6 +324,12 @@ func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (i
 		irec, _, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
 		if err != nil {
 			return err
+		}
+		// A token pages one integration's associations: its scope names the account and the
+		// integration, so it is refused for any other listing.
+		scope := associationScope(account, irec.ID)
+		if hasToken && f.Tokens.Decode(scope, tok, &cur) != nil {
+			return invalid("The nextToken provided is invalid.")
 		}
 		parent := irec.ID
 		recs, more, err := resources.List(ctx, tx, account, kindAssociation, resources.ListQuery{ParentID: &parent, After: cur.After, Limit: int(limit)})
@@ -346,6 +365,11 @@ func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (i
 			DestinationURI: d.DestinationURI, LastExecutionStatus: st, ExecutionConfiguration: d.ExecutionConfiguration})
 	}
 	return 0, out, nil
+}
+
+// associationScope is the token scope of one integration's association listing.
+func associationScope(account, integrationID string) string {
+	return "appintegrations/associations/" + account + "/" + integrationID
 }
 
 // lastStatus reads the association's latest run: REQUESTED or RUNNING is IN_PROGRESS, SUCCESS

@@ -53,8 +53,9 @@ type integration struct {
 	RequestHash         string                 `json:",omitempty"`
 	FileConfiguration   *FileConfiguration     `json:",omitempty"`
 	ObjectConfiguration ObjectConfiguration    `json:",omitempty"`
-	// Config is what runs of the integration read, frozen at creation.
-	Config discovery.Config
+	// SealedConfig is what runs of the integration read, frozen at creation and sealed under
+	// KmsKey (see material.go). The document never holds it in clear.
+	SealedConfig string `json:",omitempty"`
 }
 
 type createInput struct {
@@ -251,9 +252,13 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 			return cfgErr
 		}
 		id := newUUID()
+		sealed, err := sealConfig(f.Master, account, id, in.KmsKey, cfg)
+		if err != nil {
+			return err
+		}
 		doc = &integration{ID: id, Arn: f.arnOf(account, id), Name: in.Name, Description: in.Description, KmsKey: in.KmsKey,
 			SourceURI: in.SourceURI, ScheduleConfig: in.ScheduleConfig, Tags: in.Tags, ClientToken: token, RequestHash: hash,
-			FileConfiguration: in.FileConfiguration, ObjectConfiguration: in.ObjectConfiguration, Config: cfg}
+			FileConfiguration: in.FileConfiguration, ObjectConfiguration: in.ObjectConfiguration, SealedConfig: sealed}
 		return resources.Insert(ctx, tx, account, kindIntegration, resources.Record{ID: id, Name: in.Name, CreatedAt: now}, doc)
 	})
 	if err != nil {

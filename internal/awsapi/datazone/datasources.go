@@ -2,6 +2,8 @@ package datazone
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -161,8 +163,10 @@ type dataSourceDoc struct {
 	// Status is READY, FAILED_CREATION or FAILED_UPDATE; RUNNING is derived from the runs.
 	Status       string        `json:"status"`
 	ErrorMessage *ErrorMessage `json:"errorMessage,omitempty"`
-	CreatedAt    time.Time     `json:"createdAt"`
-	UpdatedAt    time.Time     `json:"updatedAt"`
+	// RequestHash is requestHash of the CreateDataSource request that had a clientToken.
+	RequestHash string    `json:"requestHash,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
 // secretID is the secret a data source reads its credentials from.
@@ -607,6 +611,9 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		AssetForms: in.AssetFormsInput, Schedule: in.Schedule, CreatedAt: now, UpdatedAt: now}
 	if in.ClientToken != "" {
 		d.ID = tokenID(acct, "data-source", domainID, in.ClientToken)
+		norm := in
+		norm.ClientToken = ""
+		d.RequestHash = requestHash("CreateDataSource/"+domainID, norm)
 	}
 	if in.Description != nil {
 		d.Description = *in.Description
@@ -629,8 +636,19 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 			return err
 		}
 		if rec, err := resources.Get(ctx, tx, acct, kindDataSource, d.ID); err == nil {
-			created = false // the same clientToken: answer with what the first call made
-			return rec.Decode(&d)
+			// The same clientToken: the same request gets what the first call made, another
+			// request is refused.
+			hash := d.RequestHash
+			created = false
+			if err := rec.Decode(&d); err != nil {
+				return err
+			}
+			if d.RequestHash != "" && d.RequestHash != hash { // "": stored before requests were hashed
+				return tokenMismatch("CreateDataSource", in.ClientToken)
+			}
+			return nil
+		} else if !isNotFound(err) {
+			return err
 		}
 		if err := f.uniqueName(ctx, tx, acct, domainID, d.ID, d.Name); err != nil {
 			return err
@@ -886,12 +904,29 @@ func (f *Facade) updateDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	return 0, out, nil
 }
 
+// deletedDataSource is the tombstone a DeleteDataSource with a clientToken leaves (kind
+// kindDeletedDataSource, id deleteTokenKey, parent the domain): a retry with the same token gets
+// the same answer instead of ResourceNotFoundException.
+type deletedDataSource struct {
+	DomainID     string            `json:"domainId"`
+	DataSourceID string            `json:"dataSourceId"`
+	Response     *dataSourceOutput `json:"response"`
+}
+
+// deleteTokenKey is the tombstone id of a DeleteDataSource clientToken (tombstones are scoped to
+// the account by the store).
+func deleteTokenKey(token string) string {
+	sum := sha256.Sum256([]byte("DeleteDataSource\x00" + token))
+	return hex.EncodeToString(sum[:])
+}
+
 func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
 	domainID, id, err := labelsDomainAndID(r, "identifier")
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, _, err := r.QueryString("clientToken"); err != nil {
+	token, _, err := r.QueryString("clientToken")
+	if err != nil {
 		return 0, nil, err
 	}
 	retain, retainSet, err := r.QueryBool("retainPermissionsOnRevokeFailure")
@@ -899,32 +934,74 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		return 0, nil, err
 	}
 	acct := account(ctx)
-	var d *dataSourceDoc
-	err = f.Tx(ctx, func(tx *store.Tx) (err error) {
+	// The latest run is read before the write transaction; runs outlive their data source.
+	lr, err := f.lastRunOf(ctx, acct, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	var out *dataSourceOutput
+	err = f.Tx(ctx, func(tx *store.Tx) error {
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		if d, err = f.loadDataSource(ctx, tx, acct, domainID, id); err != nil {
+		if token != "" {
+			rec, err := resources.Get(ctx, tx, acct, kindDeletedDataSource, deleteTokenKey(token))
+			switch {
+			case err == nil:
+				var tomb deletedDataSource
+				if err := rec.Decode(&tomb); err != nil {
+					return err
+				}
+				if tomb.DomainID != domainID || tomb.DataSourceID != id {
+					return tokenMismatch("DeleteDataSource", token)
+				}
+				out = tomb.Response // a retry of a delete that succeeded: the same answer
+				return nil
+			case !isNotFound(err):
+				return err
+			}
+		}
+		d, err := f.loadDataSource(ctx, tx, acct, domainID, id)
+		if err != nil {
 			return err
 		}
 		if err := resources.Delete(ctx, tx, acct, kindDataSource, id); err != nil {
 			return err
 		}
-		return scheduler.Remove(ctx, tx, id)
+		if err := scheduler.Remove(ctx, tx, id); err != nil {
+			return err
+		}
+		out = f.dataSourceOut(acct, d, lr)
+		out.Status, out.Recommendation, out.LastRunAssetCount = "DELETING", nil, nil
+		if retainSet {
+			out.Retain = &retain
+		}
+		if token == "" {
+			return nil
+		}
+		now := f.Now().UTC().Truncate(time.Millisecond)
+		return resources.Insert(ctx, tx, acct, kindDeletedDataSource, resources.Record{ID: deleteTokenKey(token), Name: id,
+			ParentID: domainID, CreatedAt: now}, deletedDataSource{DomainID: domainID, DataSourceID: id, Response: out})
 	})
 	if err != nil {
 		return 0, nil, err
 	}
-	lr, err := f.lastRunOf(ctx, acct, id)
-	if err != nil {
-		return 0, nil, err
-	}
-	out := f.dataSourceOut(acct, d, lr)
-	out.Status, out.Recommendation, out.LastRunAssetCount = "DELETING", nil, nil
-	if retainSet {
-		out.Retain = &retain
-	}
 	return 0, out, nil
+}
+
+// deleteTombstones forgets the DeleteDataSource tokens of a domain that is being deleted.
+func deleteTombstones(ctx context.Context, tx *store.Tx, acct, domainID string) error {
+	for {
+		recs, _, err := resources.List(ctx, tx, acct, kindDeletedDataSource, resources.ListQuery{ParentID: &domainID, Limit: 500})
+		if err != nil || len(recs) == 0 {
+			return err
+		}
+		for _, rec := range recs {
+			if err := resources.Delete(ctx, tx, acct, kindDeletedDataSource, rec.ID); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // deleteDataSourcesWhere deletes the data sources of a domain (of one project when projectID is

@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -65,6 +67,8 @@ var (
 	kindDomain     = resources.Kind{Service: "datazone", Type: "domain"}
 	kindProject    = resources.Kind{Service: "datazone", Type: "project"}
 	kindDataSource = resources.Kind{Service: "datazone", Type: "data-source"}
+	// kindDeletedDataSource keeps what a DeleteDataSource with a clientToken answered.
+	kindDeletedDataSource = resources.Kind{Service: "datazone", Type: "deleted-data-source"}
 )
 
 // Model patterns. The model's patterns are unanchored; DataZone matches identifiers whole, so
@@ -162,6 +166,23 @@ func tokenID(parts ...string) string {
 		b[i] = idAlphabet[int(sum[i])%len(idAlphabet)]
 	}
 	return string(b)
+}
+
+// requestHash fingerprints a create request's normalized body (decoded, clientToken cleared,
+// re-encoded with the labels that scope it), so a retry with the same clientToken can be told
+// apart from a different request reusing the token.
+func requestHash(scope string, in any) string {
+	b, err := json.Marshal(in)
+	if err != nil {
+		b = []byte(err.Error())
+	}
+	sum := sha256.Sum256(append([]byte(scope+"\x00"), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// tokenMismatch is DataZone's answer to a clientToken reused with a different request.
+func tokenMismatch(op, token string) error {
+	return conflict("The request with client token %s does not match the original %s request that used this token; use a new clientToken for a different request.", token, op)
 }
 
 // account is the caller's account.

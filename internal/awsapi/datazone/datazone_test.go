@@ -203,11 +203,25 @@ func TestDomainsAndProjects(t *testing.T) {
 	if _, err := w.dz.GetDomain(ctx, &dz.GetDomainInput{Identifier: &w.domain}); errCode(err) != "ResourceNotFoundException" {
 		t.Errorf("deleted domain: %v", err)
 	}
-	// The same clientToken creates one domain.
-	a, err1 := w.dz.CreateDomain(ctx, &dz.CreateDomainInput{Name: aws.String("x"), ClientToken: aws.String("tok-1")})
-	b, err2 := w.dz.CreateDomain(ctx, &dz.CreateDomainInput{Name: aws.String("x"), ClientToken: aws.String("tok-1")})
+	// The same clientToken with the same request creates one domain; with another request it is
+	// refused and creates nothing.
+	a, err1 := w.dz.CreateDomain(ctx, &dz.CreateDomainInput{Name: aws.String("x"), Description: aws.String("d"), ClientToken: aws.String("tok-1")})
+	b, err2 := w.dz.CreateDomain(ctx, &dz.CreateDomainInput{Name: aws.String("x"), Description: aws.String("d"), ClientToken: aws.String("tok-1")})
 	if err1 != nil || err2 != nil || aws.ToString(a.Id) != aws.ToString(b.Id) {
 		t.Errorf("idempotent CreateDomain: %v %v %v %v", a, b, err1, err2)
+	}
+	for name, in := range map[string]*dz.CreateDomainInput{
+		"another name":        {Name: aws.String("y"), Description: aws.String("d"), ClientToken: aws.String("tok-1")},
+		"another description": {Name: aws.String("x"), ClientToken: aws.String("tok-1")},
+	} {
+		_, err := w.dz.CreateDomain(ctx, in)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "ConflictException" || !strings.Contains(ae.ErrorMessage(), "tok-1") {
+			t.Errorf("CreateDomain reusing tok-1 with %s: %v; want ConflictException naming the token", name, err)
+		}
+	}
+	if doms, err := w.dz.ListDomains(ctx, &dz.ListDomainsInput{}); err != nil || len(doms.Items) != 1 || aws.ToString(doms.Items[0].Name) != "x" {
+		t.Errorf("domains after the token reuse = %+v, %v; want only x", doms, err)
 	}
 }
 
@@ -359,6 +373,52 @@ func TestStatisticsOnPostgres(t *testing.T) {
 	other := dz.NewFromConfig(w.env.AWSFor(w.env.NewAccount(t, "222222222222")))
 	if _, err := other.GetDataSource(ctx, &dz.GetDataSourceInput{DomainIdentifier: &w.domain, Identifier: &ds}); errCode(err) != "ResourceNotFoundException" {
 		t.Errorf("second account reads the data source: %v", err)
+	}
+}
+
+// TestStatisticsOnMariaDB checks added, unchanged and updated against real MariaDB.
+func TestStatisticsOnMariaDB(t *testing.T) {
+	w := newWorld(t, servertest.Options{})
+	db := testdb.New(t, connector.MySQL, "surveyor_dzms")
+	for i := 1; i <= 3; i++ {
+		db.Exec(t, fmt.Sprintf("CREATE TABLE m%d (id int PRIMARY KEY, label varchar(20))", i))
+	}
+	arn := w.secret("maria-stats", dbSecret("mariadb", db.Source))
+	ds := w.dataSource("maria-stats", redshift(arn, rf(db.Source.Database, "")))
+
+	first := w.run(ds)
+	if first.Status != types.DataSourceRunStatusSuccess || statsOf(first.RunStatisticsForAssets) != (stats{added: 3}) {
+		t.Fatalf("first run over 3 tables: %s %+v %+v", first.Status, statsOf(first.RunStatisticsForAssets), first.ErrorMessage)
+	}
+	again := w.run(ds)
+	if again.Status != types.DataSourceRunStatusSuccess || statsOf(again.RunStatisticsForAssets) != (stats{unchanged: 3}) {
+		t.Fatalf("unchanged rerun: %s %+v", again.Status, statsOf(again.RunStatisticsForAssets))
+	}
+	db.Exec(t, "ALTER TABLE m1 ADD COLUMN extra int", "ALTER TABLE m3 MODIFY label varchar(40)")
+	altered := w.run(ds)
+	if altered.Status != types.DataSourceRunStatusSuccess || statsOf(altered.RunStatisticsForAssets) != (stats{updated: 2, unchanged: 1}) {
+		t.Fatalf("after ALTER on 2 tables: %s %+v", altered.Status, statsOf(altered.RunStatisticsForAssets))
+	}
+	var updated []string
+	for _, a := range w.activities(aws.ToString(altered.Id), types.DataAssetActivityStatusSucceededUpdated) {
+		updated = append(updated, aws.ToString(a.TechnicalName))
+	}
+	if strings.Join(sorted(updated), ",") != "m1,m3" {
+		t.Errorf("SUCCEEDED_UPDATED tables = %v, want m1 and m3", updated)
+	}
+
+	// glueRunConfiguration names the secret by name in connectionIdentifier (an Id36).
+	w.secret("maria_glue", dbSecret("mariadb", db.Source))
+	out, err := w.dz.CreateDataSource(context.Background(), &dz.CreateDataSourceInput{DomainIdentifier: &w.domain,
+		ProjectIdentifier: &w.project, Name: aws.String("maria-glue"), Type: aws.String("GLUE"), ConnectionIdentifier: aws.String("maria_glue"),
+		Configuration: &types.DataSourceConfigurationInputMemberGlueRunConfiguration{Value: types.GlueRunConfigurationInput{
+			RelationalFilterConfigurations: []types.RelationalFilterConfiguration{rf(db.Source.Database, "", "INCLUDE m1")}}}})
+	if err != nil {
+		t.Fatalf("CreateDataSource with glueRunConfiguration: %v", err)
+	}
+	glue := w.run(aws.ToString(out.Id))
+	if glue.Status != types.DataSourceRunStatusSuccess || statsOf(glue.RunStatisticsForAssets) != (stats{added: 1}) {
+		t.Errorf("glue run over m1: %s %+v %+v", glue.Status, statsOf(glue.RunStatisticsForAssets), glue.ErrorMessage)
 	}
 }
 
@@ -667,6 +727,16 @@ func TestValidationAndNotFound(t *testing.T) {
 			in.Configuration = &types.DataSourceConfigurationInputMemberGlueRunConfiguration{Value: types.GlueRunConfigurationInput{
 				RelationalFilterConfigurations: []types.RelationalFilterConfiguration{rf("a", "")}}}
 		}), "ValidationException"},
+		{"connectionIdentifier naming a secret with a slash", create(func(in *dz.CreateDataSourceInput) {
+			in.ConnectionIdentifier = aws.String("prod/shop/reader")
+			in.Configuration = &types.DataSourceConfigurationInputMemberGlueRunConfiguration{Value: types.GlueRunConfigurationInput{
+				RelationalFilterConfigurations: []types.RelationalFilterConfiguration{rf("a", "")}}}
+		}), "ValidationException"},
+		{"connectionIdentifier longer than 36", create(func(in *dz.CreateDataSourceInput) {
+			in.ConnectionIdentifier = aws.String(strings.Repeat("s", 37))
+			in.Configuration = &types.DataSourceConfigurationInputMemberGlueRunConfiguration{Value: types.GlueRunConfigurationInput{
+				RelationalFilterConfigurations: []types.RelationalFilterConfiguration{rf("a", "")}}}
+		}), "ValidationException"},
 		{"unknown project", create(func(in *dz.CreateDataSourceInput) { in.ProjectIdentifier = aws.String("abcdefghijklmn") }), "ResourceNotFoundException"},
 		{"unknown domain", func() error {
 			_, err := w.dz.GetDomain(ctx, &dz.GetDomainInput{Identifier: aws.String("dzd_abcdefghijklmn")})
@@ -708,9 +778,27 @@ func TestValidationAndNotFound(t *testing.T) {
 		t.Fatalf("CreateDataSource = %+v, %v", out, err)
 	}
 	again, err := w.dz.CreateDataSource(ctx, &dz.CreateDataSourceInput{DomainIdentifier: &w.domain, ProjectIdentifier: &w.project,
-		Name: aws.String("ok"), Type: aws.String("REDSHIFT"), Configuration: good, ClientToken: aws.String("ds-token")})
+		Name: aws.String("ok"), Type: aws.String("REDSHIFT"), Configuration: good, ClientToken: aws.String("ds-token"),
+		Schedule: &types.ScheduleConfiguration{Schedule: aws.String("cron(0 12 * * ? *)"), Timezone: types.TimezoneUtc}})
 	if err != nil || aws.ToString(again.Id) != aws.ToString(out.Id) {
-		t.Errorf("CreateDataSource with the same clientToken = %v, %v", again, err)
+		t.Errorf("CreateDataSource with the same clientToken and body = %v, %v", again, err)
+	}
+	for name, mod := range map[string]func(*dz.CreateDataSourceInput){
+		"without the schedule": func(in *dz.CreateDataSourceInput) { in.Schedule = nil },
+		"another name":         func(in *dz.CreateDataSourceInput) { in.Name = aws.String("ok2") },
+		"another database": func(in *dz.CreateDataSourceInput) {
+			in.Configuration = redshift(arn, rf("db2", ""))
+		},
+	} {
+		in := &dz.CreateDataSourceInput{DomainIdentifier: &w.domain, ProjectIdentifier: &w.project,
+			Name: aws.String("ok"), Type: aws.String("REDSHIFT"), Configuration: good, ClientToken: aws.String("ds-token"),
+			Schedule: &types.ScheduleConfiguration{Schedule: aws.String("cron(0 12 * * ? *)"), Timezone: types.TimezoneUtc}}
+		mod(in)
+		_, err := w.dz.CreateDataSource(ctx, in)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "ConflictException" || !strings.Contains(ae.ErrorMessage(), "ds-token") {
+			t.Errorf("CreateDataSource reusing ds-token %s: %v; want ConflictException naming the token", name, err)
+		}
 	}
 	if _, err := w.dz.CreateDataSource(ctx, &dz.CreateDataSourceInput{DomainIdentifier: &w.domain, ProjectIdentifier: &w.project,
 		Name: aws.String("ok"), Type: aws.String("REDSHIFT"), Configuration: good}); errCode(err) != "ConflictException" {
@@ -740,11 +828,32 @@ func TestValidationAndNotFound(t *testing.T) {
 	if err != nil || aws.ToString(upd.Description) != "nightly" || upd.EnableSetting != types.EnableSettingDisabled || upd.Schedule == nil {
 		t.Errorf("UpdateDataSource = %+v, %v", upd, err)
 	}
-	del, err := w.dz.DeleteDataSource(ctx, &dz.DeleteDataSourceInput{DomainIdentifier: &w.domain, Identifier: out.Id})
-	if err != nil || del.Status != types.DataSourceStatusDeleting {
+	del, err := w.dz.DeleteDataSource(ctx, &dz.DeleteDataSourceInput{DomainIdentifier: &w.domain, Identifier: out.Id, ClientToken: aws.String("del-1")})
+	if err != nil || del.Status != types.DataSourceStatusDeleting || aws.ToString(del.Name) != "ok" {
 		t.Fatalf("DeleteDataSource = %+v, %v", del, err)
 	}
 	if _, err := w.dz.GetDataSource(ctx, &dz.GetDataSourceInput{DomainIdentifier: &w.domain, Identifier: out.Id}); errCode(err) != "ResourceNotFoundException" {
 		t.Errorf("deleted data source: %v", err)
+	}
+	// A retried delete with the same clientToken gets the same answer; another token finds nothing.
+	retry, err := w.dz.DeleteDataSource(ctx, &dz.DeleteDataSourceInput{DomainIdentifier: &w.domain, Identifier: out.Id, ClientToken: aws.String("del-1")})
+	if err != nil || retry.Status != types.DataSourceStatusDeleting || aws.ToString(retry.Id) != aws.ToString(out.Id) ||
+		aws.ToString(retry.Name) != "ok" || aws.ToString(retry.Description) != "nightly" || retry.CreatedAt == nil || !retry.CreatedAt.Equal(*del.CreatedAt) {
+		t.Errorf("DeleteDataSource retried with the same clientToken = %+v, %v; want the first answer", retry, err)
+	}
+	if _, err := w.dz.DeleteDataSource(ctx, &dz.DeleteDataSourceInput{DomainIdentifier: &w.domain, Identifier: out.Id, ClientToken: aws.String("del-2")}); errCode(err) != "ResourceNotFoundException" {
+		t.Errorf("DeleteDataSource of a deleted data source with a new clientToken: %v", err)
+	}
+	// The SDK fills in a fresh token when none is given: a second delete is not found.
+	if _, err := w.dz.DeleteDataSource(ctx, &dz.DeleteDataSourceInput{DomainIdentifier: &w.domain, Identifier: out.Id}); errCode(err) != "ResourceNotFoundException" {
+		t.Errorf("DeleteDataSource of a deleted data source without a clientToken: %v", err)
+	}
+	// The token of a finished delete cannot delete another data source.
+	other := w.dataSource("other", good)
+	if _, err := w.dz.DeleteDataSource(ctx, &dz.DeleteDataSourceInput{DomainIdentifier: &w.domain, Identifier: &other, ClientToken: aws.String("del-1")}); errCode(err) != "ConflictException" {
+		t.Errorf("DeleteDataSource of another data source with a used clientToken: %v", err)
+	}
+	if _, err := w.dz.GetDataSource(ctx, &dz.GetDataSourceInput{DomainIdentifier: &w.domain, Identifier: &other}); err != nil {
+		t.Errorf("the other data source was deleted: %v", err)
 	}
 }

@@ -42,8 +42,10 @@ type domainDoc struct {
 	DomainVersion       string            `json:"domainVersion,omitempty"`
 	ServiceRole         string            `json:"serviceRole,omitempty"`
 	RootDomainUnitID    string            `json:"rootDomainUnitId"`
-	CreatedAt           time.Time         `json:"createdAt"`
-	UpdatedAt           time.Time         `json:"updatedAt"`
+	// RequestHash is requestHash of the CreateDomain request that had a clientToken.
+	RequestHash string    `json:"requestHash,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
 // createDomainInput is the CreateDomain request.
@@ -143,9 +145,12 @@ func (f *Facade) createDomain(ctx context.Context, r *awsapi.RESTRequest) (int, 
 	}
 	acct := account(ctx)
 	now := f.Now().UTC().Truncate(time.Millisecond)
-	id := "dzd_" + newID()
+	id, hash := "dzd_"+newID(), ""
 	if in.ClientToken != "" {
 		id = "dzd_" + tokenID(acct, "domain", in.ClientToken)
+		norm := in
+		norm.ClientToken = ""
+		hash = requestHash("CreateDomain", norm)
 	}
 	role := in.DomainExecutionRole
 	if role == "" {
@@ -153,15 +158,23 @@ func (f *Facade) createDomain(ctx context.Context, r *awsapi.RESTRequest) (int, 
 	}
 	d := domainDoc{ID: id, Name: *in.Name, Description: in.Description, SingleSignOn: in.SingleSignOn,
 		DomainExecutionRole: role, KmsKeyIdentifier: in.KmsKeyIdentifier, Tags: in.Tags,
-		DomainVersion: in.DomainVersion, ServiceRole: in.ServiceRole, RootDomainUnitID: newID(), CreatedAt: now, UpdatedAt: now}
+		DomainVersion: in.DomainVersion, ServiceRole: in.ServiceRole, RootDomainUnitID: newID(), RequestHash: hash,
+		CreatedAt: now, UpdatedAt: now}
 	err := f.Tx(ctx, func(tx *store.Tx) error {
 		err := resources.Insert(ctx, tx, acct, kindDomain, resources.Record{ID: id, Name: d.Name, CreatedAt: now}, d)
 		if errors.Is(err, resources.ErrExists) {
+			// The same clientToken: the same request gets the same domain, another is refused.
 			rec, gerr := resources.Get(ctx, tx, acct, kindDomain, id)
 			if gerr != nil {
 				return gerr
 			}
-			return rec.Decode(&d)
+			if err := rec.Decode(&d); err != nil {
+				return err
+			}
+			if d.RequestHash != "" && d.RequestHash != hash { // "": stored before requests were hashed
+				return tokenMismatch("CreateDomain", in.ClientToken)
+			}
+			return nil
 		}
 		return err
 	})
@@ -309,6 +322,9 @@ func (f *Facade) deleteDomain(ctx context.Context, r *awsapi.RESTRequest) (int, 
 			return conflict("Domain %s still has %d project(s); delete them first or pass skipDeletionCheck.", id, len(projects))
 		}
 		if err := f.deleteDataSourcesWhere(ctx, tx, acct, id, ""); err != nil {
+			return err
+		}
+		if err := deleteTombstones(ctx, tx, acct, id); err != nil {
 			return err
 		}
 		for _, p := range projects {

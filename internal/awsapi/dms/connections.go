@@ -64,8 +64,24 @@ func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*
 		return nil, err
 	}
 	account, now := core.Account(ctx), f.now()
+	// The run's configuration may look up a secret, which is done outside the write transaction.
+	var cfg discovery.Config
+	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		_, ed, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		if err == nil {
+			cfg, err = f.runConfig(ctx, account, ed)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode connection test config: %w", err)
+	}
 	var out *Connection
-	err := f.Tx(ctx, func(tx *store.Tx) error {
+	err = f.Tx(ctx, func(tx *store.Tx) error {
 		er, ed, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
 		if err != nil {
 			return err
@@ -86,12 +102,8 @@ func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*
 		} else if err != nil {
 			return err
 		}
-		cfg, err := json.Marshal(ed.config())
-		if err != nil {
-			return fmt.Errorf("encode connection test config: %w", err)
-		}
 		_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{AccountID: account, SourceID: connectionSource(endpointArn, instanceArn),
-			Job: discovery.JobPing, Type: "PRIORITIZED", Config: cfg})
+			Job: discovery.JobPing, Type: "PRIORITIZED", Config: raw})
 		if err != nil && !errors.Is(err, runs.ErrActiveRun) {
 			return err
 		}

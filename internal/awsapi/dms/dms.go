@@ -2,7 +2,10 @@
 // AmazonDMSv20160101.<Op>): replication instances, endpoints, connection tests and schema
 // refreshes. Its own objects live in internal/resources; a connection test is a discovery ping
 // run and a schema refresh is a discovery run that lists namespaces, so DMS clients see real
-// connections and real schemas, and the catalog records the tables a refresh read.
+// connections and real schemas, and the catalog records the tables a refresh read. Database
+// endpoints are read by their connectors; s3 endpoints by the files connector, with the access
+// key from a Secrets Manager secret (s3/<bucket>, or secretsManagerSecretId=<name> in
+// ExtraConnectionAttributes), since Surveyor has no IAM roles.
 package dms
 
 import (

@@ -635,11 +635,32 @@ func TestFaults(t *testing.T) {
 			_, err := h.c.CreateEndpoint(ctx, in)
 			return err
 		}, "InvalidParameterValueException", `Engine "oracle" is not supported`},
-		{"s3 engine, not yet", func() error {
+		{"s3 endpoint without a bucket", func() error {
 			_, err := h.c.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("bucket"), EngineName: aws.String("s3"),
 				EndpointType: types.ReplicationEndpointTypeValueSource})
 			return err
-		}, "InvalidParameterValueException", "S3 endpoints are not supported yet"},
+		}, "InvalidParameterValueException", "An s3 endpoint needs S3Settings BucketName"},
+		{"s3 bucket name with a slash", func() error {
+			_, err := h.c.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("bucket"), EngineName: aws.String("s3"),
+				EndpointType: types.ReplicationEndpointTypeValueSource, S3Settings: &types.S3Settings{BucketName: aws.String("lake/raw")}})
+			return err
+		}, "InvalidParameterValueException", `BucketName "lake/raw" is not a valid bucket name`},
+		{"s3 DataFormat out of the enum", func() error {
+			_, err := h.c.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("bucket"), EngineName: aws.String("s3"),
+				EndpointType: types.ReplicationEndpointTypeValueSource, S3Settings: &types.S3Settings{BucketName: aws.String("lake"), DataFormat: "orc"}})
+			return err
+		}, "InvalidParameterValueException", "S3Settings.DataFormat"},
+		{"s3 CsvDelimiter of two characters", func() error {
+			_, err := h.c.CreateEndpoint(ctx, &dms.CreateEndpointInput{EndpointIdentifier: aws.String("bucket"), EngineName: aws.String("s3"),
+				EndpointType: types.ReplicationEndpointTypeValueSource, S3Settings: &types.S3Settings{BucketName: aws.String("lake"), CsvDelimiter: aws.String("||")}})
+			return err
+		}, "InvalidParameterValueException", "CsvDelimiter \"||\" must be one character"},
+		{"S3Settings on a postgres endpoint", func() error {
+			in := pgEndpoint("pg-with-s3", db)
+			in.S3Settings = &types.S3Settings{BucketName: aws.String("lake")}
+			_, err := h.c.CreateEndpoint(ctx, in)
+			return err
+		}, "InvalidParameterValueException", "S3Settings apply only to the s3 engine, not postgres"},
 		{"bad endpoint type", func() error {
 			in := pgEndpoint("typed", db)
 			in.EndpointType = "sideways"

@@ -16,7 +16,8 @@ import (
 )
 
 // engineDisplayNames lists the engines an endpoint may name, with the name DMS shows for them.
-// sqlite is Surveyor's own (its file path goes in DatabaseName, or ServerName).
+// sqlite is Surveyor's own (its file path goes in DatabaseName, or ServerName); s3 endpoints are
+// read by the files connector.
 var engineDisplayNames = map[string]string{
 	"postgres":          "PostgreSQL",
 	"aurora-postgresql": "Amazon Aurora PostgreSQL",
@@ -24,9 +25,10 @@ var engineDisplayNames = map[string]string{
 	"mariadb":           "MariaDB",
 	"aurora":            "Amazon Aurora MySQL",
 	"sqlite":            "SQLite",
+	engineS3:            "Amazon S3",
 }
 
-const supportedEngines = "postgres, aurora-postgresql, mysql, mariadb, aurora, sqlite"
+const supportedEngines = "postgres, aurora-postgresql, mysql, mariadb, aurora, sqlite, s3"
 
 func isPostgres(engine string) bool { return engine == "postgres" || engine == "aurora-postgresql" }
 func isMySQL(engine string) bool {
@@ -105,6 +107,7 @@ type endpointDoc struct {
 	SealedPassword            string              `json:"sealedPassword,omitempty"`
 	PostgreSQLSettings        *PostgreSQLSettings `json:"postgreSQLSettings,omitempty"`
 	MySQLSettings             *MySQLSettings      `json:"mySQLSettings,omitempty"`
+	S3Settings                *S3Settings         `json:"s3Settings,omitempty"`
 	ExternalID                string              `json:"externalId"`
 	CreatedAt                 time.Time           `json:"createdAt"`
 	Tags                      []tagDoc            `json:"tags,omitempty"`
@@ -146,8 +149,12 @@ func (d *endpointDoc) connection() connection {
 }
 
 // config is the discovery configuration of runs over the endpoint: credentials come from the
-// secret named by SecretsManagerSecretId, or from the sealed password.
+// secret named by SecretsManagerSecretId, or from the sealed password. An s3 endpoint's comes
+// from s3Config; runs take Facade.runConfig, which adds the bucket's default secret.
 func (d *endpointDoc) config() discovery.Config {
+	if d.Engine == engineS3 {
+		return d.s3Config()
+	}
 	c := d.connection()
 	cfg := discovery.Config{Engine: d.Engine, SecretID: c.SecretID, SealedPassword: d.SealedPassword}
 	if d.Engine == "sqlite" {
@@ -190,6 +197,7 @@ type Endpoint struct {
 	IsReadOnly                *bool               `json:",omitempty"`
 	PostgreSQLSettings        *PostgreSQLSettings `json:",omitempty"`
 	MySQLSettings             *MySQLSettings      `json:",omitempty"`
+	S3Settings                *S3Settings         `json:",omitempty"`
 }
 
 func (f *Facade) endpointShape(account string, r resources.Record, d *endpointDoc, status string) *Endpoint {
@@ -233,6 +241,10 @@ func (f *Facade) endpointShape(account string, r resources.Record, d *endpointDo
 			s.Port = ptr(c.Port)
 		}
 		e.MySQLSettings = &s
+	case d.Engine == engineS3:
+		e.S3Settings = d.s3Shape()
+		e.ServiceAccessRoleArn = e.S3Settings.ServiceAccessRoleArn
+		e.ExternalTableDefinition = e.S3Settings.ExternalTableDefinition
 	}
 	return e
 }
@@ -254,8 +266,7 @@ type endpointFields struct {
 	ExternalTableDefinition   *string
 	PostgreSQLSettings        *PostgreSQLSettings
 	MySQLSettings             *MySQLSettings
-	// S3Settings is refused until the files connector serves S3 endpoints.
-	S3Settings json.RawMessage
+	S3Settings                *S3Settings
 }
 
 // CreateEndpointInput is the CreateEndpoint request.
@@ -332,14 +343,12 @@ func validateFields(v *awsapi.Validator, in *endpointFields) {
 			v.Range("MySQLSettings.Port", int64(*m.Port), 1, 65535)
 		}
 	}
+	validateS3Settings(v, in.S3Settings)
 }
 
 // checkEngine validates an engine name and returns it lowercased.
 func checkEngine(name string) (string, error) {
 	e := strings.ToLower(name)
-	if e == "s3" {
-		return "", invalid("S3 endpoints are not supported yet: Surveyor's files connector, which will read S3 and S3-compatible stores, is still being written. Supported engines: %s.", supportedEngines)
-	}
 	if _, ok := engineDisplayNames[e]; !ok {
 		return "", invalid("Engine %q is not supported by Surveyor. Supported engines: %s.", truncate(name, 64), supportedEngines)
 	}
@@ -354,12 +363,17 @@ func checkEndpoint(d *endpointDoc) error {
 	if d.MySQLSettings != nil && !isMySQL(d.Engine) {
 		return invalid("MySQLSettings apply only to the mysql, mariadb and aurora engines, not %s.", d.Engine)
 	}
+	if d.S3Settings != nil && d.Engine != engineS3 {
+		return invalid("S3Settings apply only to the s3 engine, not %s.", d.Engine)
+	}
 	if (d.PostgreSQLSettings != nil && deref(d.PostgreSQLSettings.AuthenticationMethod) == "iam") ||
 		(d.MySQLSettings != nil && deref(d.MySQLSettings.AuthenticationMethod) == "iam") {
 		return invalid("IAM authentication is not supported by Surveyor; use a password or SecretsManagerSecretId.")
 	}
 	c := d.connection()
 	switch {
+	case d.Engine == engineS3:
+		return checkS3(d)
 	case d.Engine == "sqlite":
 		if c.DatabaseName == "" && c.ServerName == "" {
 			return invalid("A sqlite endpoint needs the database file path in DatabaseName (or ServerName).")
@@ -418,9 +432,6 @@ func (f *Facade) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (*
 	if err != nil {
 		return nil, err
 	}
-	if len(in.S3Settings) > 0 && string(in.S3Settings) != "null" {
-		return nil, invalid("S3Settings are not supported yet: Surveyor's files connector is still being written.")
-	}
 	account, now := core.Account(ctx), f.now()
 	d := &endpointDoc{
 		Identifier: strings.ToLower(*in.EndpointIdentifier), Type: strings.ToLower(*in.EndpointType), Engine: engine,
@@ -428,7 +439,7 @@ func (f *Facade) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (*
 		ExtraConnectionAttributes: deref(in.ExtraConnectionAttributes), KmsKeyId: deref(in.KmsKeyId),
 		CertificateArn: deref(in.CertificateArn), SslMode: deref(in.SslMode), ServiceAccessRoleArn: deref(in.ServiceAccessRoleArn),
 		ExternalTableDefinition: deref(in.ExternalTableDefinition), PostgreSQLSettings: clone(in.PostgreSQLSettings),
-		MySQLSettings: clone(in.MySQLSettings), ExternalID: newUUID(), CreatedAt: now, Tags: mergeTags(nil, in.Tags),
+		MySQLSettings: clone(in.MySQLSettings), S3Settings: clone(in.S3Settings), ExternalID: newUUID(), CreatedAt: now, Tags: mergeTags(nil, in.Tags),
 	}
 	if err := checkEndpoint(d); err != nil {
 		return nil, err
@@ -470,9 +481,6 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 			return nil, err
 		}
 	}
-	if len(in.S3Settings) > 0 && string(in.S3Settings) != "null" {
-		return nil, invalid("S3Settings are not supported yet: Surveyor's files connector is still being written.")
-	}
 	account, now := core.Account(ctx), f.now()
 	var out *Endpoint
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
@@ -501,6 +509,9 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 			}
 			if !isMySQL(engine) && in.MySQLSettings == nil {
 				d.MySQLSettings = nil
+			}
+			if engine != engineS3 && in.S3Settings == nil {
+				d.S3Settings = nil
 			}
 		}
 		set := func(dst *string, src *string) {
@@ -531,6 +542,12 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 		}
 		if in.MySQLSettings != nil || exact {
 			d.MySQLSettings, err = mergeSettings(d.MySQLSettings, in.MySQLSettings, exact)
+			if err != nil {
+				return err
+			}
+		}
+		if in.S3Settings != nil || exact {
+			d.S3Settings, err = mergeSettings(d.S3Settings, in.S3Settings, exact)
 			if err != nil {
 				return err
 			}

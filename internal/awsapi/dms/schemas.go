@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/core"
@@ -94,7 +95,10 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 		return nil, invalidState("Test connection for replication instance %s and endpoint %s should be successful for refreshing schemas (the connection status is %s).",
 			instanceArn, endpointArn, statusWord(test, st))
 	}
-	cfg := ed.config()
+	cfg, err := f.runConfig(ctx, account, ed)
+	if err != nil {
+		return nil, err
+	}
 	cfg.ListNamespaces = true
 	raw, err := json.Marshal(cfg)
 	if err != nil {
@@ -275,7 +279,9 @@ func (f *Facade) DescribeSchemas(ctx context.Context, in *DescribeSchemasInput) 
 			return nil, fmt.Errorf("decode refresh result %s: %w", run.ID, err)
 		}
 	}
-	names := res.Namespaces
+	// Tables directly under an s3 endpoint's BucketFolder are in no schema ("" namespace): the
+	// catalog has them, DescribeSchemas lists named schemas only.
+	names := slices.DeleteFunc(slices.Clone(res.Namespaces), func(n string) bool { return n == "" })
 	start := min(p.Offset, len(names))
 	end := min(start+limit, len(names))
 	out := &DescribeSchemasOutput{Schemas: append([]string{}, names[start:end]...)}
