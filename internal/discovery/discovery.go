@@ -121,11 +121,18 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 	}
 	res := Result{Engine: snap.Engine, ServerVersion: snap.ServerVersion, Assets: snap.TableCount()}
 	if cfg.ListNamespaces {
-		names, err := j.namespaces(ctx, src, opts)
-		if err != nil {
-			return fail(classify(err), err.Error()), nil
+		if src.Engine == connector.Files {
+			// A folder is a namespace only through the datasets in it: the snapshot has them all,
+			// so there is no need to read the files a second time.
+			res.Namespaces = snapshotNamespaces(snap)
+		} else {
+			// Databases list empty schemas too, which a snapshot cannot show.
+			names, err := j.namespaces(ctx, src, opts)
+			if err != nil {
+				return fail(classify(err), err.Error()), nil
+			}
+			res.Namespaces = names
 		}
-		res.Namespaces = names
 	}
 	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
 		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
@@ -166,6 +173,17 @@ func (j *Job) ping(ctx context.Context, r *runs.Run) (apply, error) {
 	return func(context.Context, *store.Tx) (runs.Outcome, error) {
 		return runs.Outcome{Status: runs.StatusSuccess}, nil
 	}, nil
+}
+
+func snapshotNamespaces(s *schema.Snapshot) []string {
+	var names []string
+	for _, db := range s.Databases {
+		for _, ns := range db.Namespaces {
+			names = append(names, ns.Name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 func (j *Job) namespaces(ctx context.Context, src connector.Source, opts connector.Options) ([]string, error) {
