@@ -4,8 +4,9 @@
 // An asset is one table-like object of a source, named by its schema.Ref. Each revision stores the
 // canonical JSON of the table's shape and its SHA-256 fingerprint; a run writes a new revision
 // only when the fingerprint changes. The volatile facts of the latest discovery (schema.Meta) are
-// kept on the asset and refreshed by every run. Assets are never deleted: an asset that vanished
-// is marked missing, and only after a complete run whose scope includes it.
+// kept on the asset and refreshed by every run. Apply never deletes: an asset that vanished is
+// marked missing, and only after a complete run whose scope includes it. Only DeleteSource removes
+// a source's assets, for sources gone for good (an expired AppSync introspection).
 package catalog
 
 import (

@@ -72,8 +72,8 @@ func FromTable(engine string, t *schema.Table) Model {
 			c.Type.Base = "json"
 		}
 		ft := fieldType(engine, t.Name, c)
-		if e := innermost(ft); e.Kind == KindEnum && !seenEnum[e.Name] {
-			seenEnum[e.Name] = true
+		if e := innermost(ft); e.Kind == KindEnum && !seenEnum[enumKey(e)] {
+			seenEnum[enumKey(e)] = true
 			m.enums = append(m.enums, e)
 		}
 		m.Fields = append(m.Fields, Field{Name: c.Name, Type: ft, Length: c.Type.Length})

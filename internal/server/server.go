@@ -324,6 +324,11 @@ func (s *Server) background(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Info("purged secrets past their recovery window", "count", n)
 		}
+		if n, err := (&appsync.Facade{Services: s.core, Retention: s.cfg.AppSyncRetention}).Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge expired AppSync introspections", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged AppSync introspections past their retention", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -6,7 +6,9 @@
 // discovery run that reads the database, and of the resource document that remembers what was
 // asked (Kind{"appsync", "introspection"}). PostgreSQL is read in schema public only, as AppSync
 // does; MySQL and MariaDB in the database named by databaseName; SQLite (our extension) in the
-// file the secret names. Results are kept for Facade.Retention, then the id is unknown.
+// file the secret names (and the files its "attach" names). Results are kept for
+// Facade.Retention, then the id is unknown, and Purge (called by the server every minute)
+// deletes the document, the run and the catalog assets.
 package appsync
 
 import (
@@ -172,13 +174,16 @@ func (f *Facade) StartDataSourceIntrospection(ctx context.Context, in *StartInpu
 	case err != nil:
 		return nil, fmt.Errorf("describe secret %s: %w", secretArn, err)
 	}
-	engine := f.secretEngine(ctx, acct, sec.ARN)
+	engine, attach := f.readSecret(ctx, acct, sec.ARN)
 
 	id := newUUID()
 	now := f.Now().UTC()
 	doc := introspection{ID: id, RunID: id, ResourceArn: *c.ResourceArn, SecretArn: sec.ARN,
 		DatabaseName: dbName, Engine: engine, CreatedAt: now}
 	cfg := discovery.Config{SecretID: sec.ARN, Database: dbName, Rules: rulesFor(engine, dbName)}
+	if engine == connector.SQLite && attach != "" {
+		cfg.Params = map[string]string{"attach": attach}
+	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("encode introspection config: %w", err)
@@ -197,24 +202,27 @@ func (f *Facade) StartDataSourceIntrospection(ctx context.Context, in *StartInpu
 	return &StartOutput{IntrospectionID: id, IntrospectionStatus: StatusProcessing}, nil
 }
 
-// secretEngine reads the engine named by the secret's RDS JSON, normalised; "" when the secret
-// has no readable engine (the run then fails and says why).
-func (f *Facade) secretEngine(ctx context.Context, acct, secretArn string) string {
+// readSecret reads the engine named by the secret's RDS JSON, normalised, and for SQLite the
+// files to attach (our extension: "attach": "name=path,name2=path2", as the SQLite connector
+// takes them). The engine is "" when the secret has no readable engine (the run then fails and
+// says why).
+func (f *Facade) readSecret(ctx context.Context, acct, secretArn string) (engine, attach string) {
 	val, err := f.Secrets.Current(ctx, acct, secretArn)
 	if err != nil || val.String == nil {
-		return ""
+		return "", ""
 	}
 	var rds struct {
 		Engine string `json:"engine"`
+		Attach string `json:"attach"`
 	}
 	if json.Unmarshal([]byte(*val.String), &rds) != nil {
-		return ""
+		return "", ""
 	}
 	engine, ok := connector.NormalizeEngine(rds.Engine)
 	if !ok {
-		return ""
+		return "", ""
 	}
-	return engine
+	return engine, rds.Attach
 }
 
 // rulesFor limits a run to what AppSync introspects: schema public of a PostgreSQL database, the
@@ -347,7 +355,7 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 		out.IntrospectionStatus, out.IntrospectionStatusDetail = StatusFailed, EmptySchemaDetail
 		return out, nil
 	}
-	slices.SortStableFunc(assets, func(a, b catalog.Asset) int { return strings.Compare(a.Ref.Table, b.Ref.Table) })
+	named := modelsOf(assets)
 	out.IntrospectionStatus = StatusSuccess
 	engine := resultEngine(run, doc)
 	limit := in.MaxResults
@@ -355,16 +363,18 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 		limit = DefaultMaxResults
 	}
 	res := &ResultOutput{Models: []graphql.Model{}}
-	start := min(cur.Offset, len(assets))
-	end := min(start+limit, len(assets))
-	for _, a := range assets[start:end] {
-		m := graphql.FromTable(engine, a.Table)
+	start := min(cur.Offset, len(named))
+	end := min(start+limit, len(named))
+	for _, nt := range named[start:end] {
+		t := *nt.table
+		t.Name = nt.name
+		m := graphql.FromTable(engine, &t)
 		if !in.IncludeModelsSDL {
 			m.SDL = ""
 		}
 		res.Models = append(res.Models, m)
 	}
-	if end < len(assets) {
+	if end < len(named) {
 		tok, err := f.Tokens.Encode(scope, pageCursor{Offset: end})
 		if err != nil {
 			return nil, err
@@ -373,6 +383,41 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 	}
 	out.IntrospectionResult = res
 	return out, nil
+}
+
+// namedTable is a table with the name its model takes.
+type namedTable struct {
+	name  string
+	table *schema.Table
+}
+
+// modelsOf names the model of each asset and orders them by name. A model is named after its
+// table, except when tables of several databases share the name (a SQLite file and the files
+// attached to it): the table in "main" keeps the plain name and the others are named
+// "<database>.<table>" (aux.users). A name still taken after that gets " (2)", " (3)"...
+func modelsOf(assets []catalog.Asset) []namedTable {
+	dbsOf := map[string]map[string]bool{}
+	for _, a := range assets {
+		if dbsOf[a.Ref.Table] == nil {
+			dbsOf[a.Ref.Table] = map[string]bool{}
+		}
+		dbsOf[a.Ref.Table][a.Ref.Database] = true
+	}
+	out := make([]namedTable, 0, len(assets))
+	used := make(map[string]bool, len(assets))
+	for _, a := range assets {
+		name := a.Ref.Table
+		if len(dbsOf[name]) > 1 && a.Ref.Database != "main" {
+			name = a.Ref.Database + "." + name
+		}
+		for i, base := 2, name; used[name]; i++ {
+			name = fmt.Sprintf("%s (%d)", base, i)
+		}
+		used[name] = true
+		out = append(out, namedTable{name: name, table: a.Table})
+	}
+	slices.SortStableFunc(out, func(a, b namedTable) int { return strings.Compare(a.name, b.name) })
+	return out
 }
 
 // isModel reports whether an asset becomes a model: tables (partitioned ones included) and
