@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,9 @@ func FuzzFacades(f *testing.F) {
 		case "GET", "POST", "PUT", "PATCH", "DELETE":
 		default:
 			method = "POST"
+		}
+		if _, err := url.ParseRequestURI(path); err != nil {
+			t.Skip("net/http answers 400 before any handler for a request URI it cannot parse")
 		}
 		req := httptest.NewRequest(method, "http://fuzz"+path, bytes.NewReader([]byte(body)))
 		if p, ok := prefixes[service]; ok {
