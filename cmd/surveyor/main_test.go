@@ -148,3 +148,50 @@ func TestScanErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestScanPrintsEveryObjectKind scans the connectors' own fixtures on the running servers and
+// checks the text output shows each kind of object and detail they hold.
+func TestScanPrintsEveryObjectKind(t *testing.T) {
+	for _, tc := range []struct {
+		engine  string
+		fixture string
+		want    []string
+	}{
+		{connector.Postgres, "../../internal/connector/postgres/testdata/fixture.sql", []string{
+			"(table)", "(view)", "(materialized view)", "(partitioned table)", "(partition)", "(foreign table)",
+			"(namespace)", "-- the application", "ENUM mood (sad, ok, happy)",
+			"PRIMARY KEY", "UNIQUE", "FOREIGN KEY", "ON DELETE CASCADE", "DEFERRABLE INITIALLY DEFERRED", "CHECK",
+			"INDEX products_live_idx btree (sku) WHERE deleted_at IS NULL", "INCLUDE (name, price)", "gin (attrs)",
+			"lower(name)", "price DESC", "identity always", "identity by default", "generated stored as",
+			"domain app.email", "enum app.mood", "collate", "PARTITION BY RANGE", "PARTITION OF billing.events FOR VALUES",
+			"server = warehouse", "integer[]", "AS SELECT",
+		}},
+		{connector.MySQL, "../../internal/connector/mysql/testdata/fixture.sql", []string{
+			"(table)", "(view)", "auto_increment", "PRIMARY KEY", "UNIQUE", "FOREIGN KEY", "ON DELETE CASCADE", "CHECK",
+			"FULLTEXT", "SPATIAL", "(20)", "DESC", "generated virtual as", "generated stored as", "values ",
+			"charset", "collate", "engine = InnoDB", "unsigned",
+		}},
+	} {
+		t.Run(tc.engine, func(t *testing.T) {
+			d := testdb.New(t, tc.engine, "surveyor_kinds")
+			script, err := os.ReadFile(tc.fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Exec(t, string(script))
+			uri := tc.engine + "://" + d.Source.User + "@" + d.Source.Address() + "/" + d.Source.Database
+			out, err := scan(t, uri)
+			if err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s output lacks %q", tc.engine, want)
+				}
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s", out)
+			}
+		})
+	}
+}

@@ -36,6 +36,13 @@ func Write(w io.Writer, format string, s *schema.Snapshot) error {
 // Text writes one block per asset: a heading line, its columns aligned, then keys and indexes.
 func Text(w io.Writer, s *schema.Snapshot) error {
 	ew := &errWriter{w: w}
+	for _, ns := range namespaceNotes(s) {
+		fmt.Fprintf(ew, "%s  (namespace)\n", ns.name)
+		for _, line := range ns.lines {
+			fmt.Fprintf(ew, "  %s\n", line)
+		}
+		fmt.Fprintln(ew)
+	}
 	for _, a := range s.Assets() {
 		t := a.Table
 		fmt.Fprintf(ew, "%s  (%s)%s\n", a.Ref, kindLabel(t.Kind), headingExtras(t))
@@ -63,6 +70,13 @@ func Text(w io.Writer, s *schema.Snapshot) error {
 func Markdown(w io.Writer, s *schema.Snapshot) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "# %s\n\n%s\n\n", s.Engine, summary(s))
+	for _, ns := range namespaceNotes(s) {
+		fmt.Fprintf(ew, "## `%s` (namespace)\n\n", ns.name)
+		for _, line := range ns.lines {
+			fmt.Fprintf(ew, "- %s\n", mdEscape(line))
+		}
+		fmt.Fprintln(ew)
+	}
 	for _, a := range s.Assets() {
 		t := a.Table
 		fmt.Fprintf(ew, "## `%s` (%s)%s\n\n", a.Ref, kindLabel(t.Kind), headingExtras(t))
@@ -89,6 +103,38 @@ func Markdown(w io.Writer, s *schema.Snapshot) error {
 		}
 	}
 	return ew.err
+}
+
+type namespaceNote struct {
+	name  string
+	lines []string
+}
+
+// namespaceNotes lists the namespaces that carry something of their own: a comment or enum types.
+func namespaceNotes(s *schema.Snapshot) []namespaceNote {
+	var out []namespaceNote
+	for _, db := range s.Databases {
+		for _, ns := range db.Namespaces {
+			var lines []string
+			if ns.Comment != "" {
+				lines = append(lines, "-- "+ns.Comment)
+			}
+			for _, e := range ns.Enums {
+				lines = append(lines, fmt.Sprintf("ENUM %s (%s)", e.Name, strings.Join(e.Values, ", ")))
+			}
+			if len(lines) > 0 {
+				out = append(out, namespaceNote{name: qualified(db.Name, ns.Name), lines: lines})
+			}
+		}
+	}
+	return out
+}
+
+func qualified(database, namespace string) string {
+	if namespace == "" || namespace == database {
+		return database
+	}
+	return database + "." + namespace
 }
 
 func summary(s *schema.Snapshot) string {
@@ -174,6 +220,9 @@ func columnExtras(c schema.Column) string {
 	}
 	if c.Type.Domain != "" {
 		parts = append(parts, "domain "+c.Type.Domain)
+	}
+	if c.Charset != "" {
+		parts = append(parts, "charset "+c.Charset)
 	}
 	if c.Collation != "" {
 		parts = append(parts, "collate "+c.Collation)
