@@ -4,6 +4,10 @@
 // ratio, and the peak RSS of a child process that runs one scan.
 //
 //	go run ./cmd/surveyor-bench [-sizes 2000,10000] [-engines postgres,mysql,sqlite] [-runs 3] [-keep]
+//	go run ./cmd/surveyor-bench -sizes 10000 -engines sqlite -reuse sqlite:///tmp/surveyor-bench-1/bench.db
+//
+// -keep leaves the loaded databases in place and prints their URIs; -reuse then measures one of
+// them again (one engine, one size, the same -seed) without loading it anew.
 //
 // PostgreSQL and MariaDB are the servers named by SURVEYOR_TEST_PG and SURVEYOR_TEST_MYSQL (the
 // internal/testdb defaults otherwise); SQLite is a temporary file. Targets: scan ≤ 1.3× the
@@ -76,6 +80,7 @@ type config struct {
 	keep       bool
 	seed       int64
 	profileDir string
+	reuse      string
 	opts       connector.Options
 }
 
@@ -87,6 +92,7 @@ func main() {
 		keep       = flag.Bool("keep", false, "keep the generated databases and files")
 		seed       = flag.Int64("seed", 1, "seed of the schema generator")
 		profileDir = flag.String("profile", "", "directory for CPU and heap profiles of the child scans")
+		reuse      = flag.String("reuse", "", "URI of a database kept by -keep: measure it instead of loading a new one (one engine, one size)")
 		childScan  = flag.String("child-scan", "", "internal: run one Discover of this engine on the URI argument and exit")
 		cpuProfile = flag.String("cpuprofile", "", "internal, with -child-scan: write a CPU profile")
 		memProfile = flag.String("memprofile", "", "internal, with -child-scan: write a heap profile")
@@ -103,7 +109,7 @@ func main() {
 		}
 		return
 	}
-	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, opts: opts}
+	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, reuse: *reuse, opts: opts}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
@@ -119,6 +125,10 @@ func main() {
 			os.Exit(2)
 		}
 		cfg.engines = append(cfg.engines, e)
+	}
+	if cfg.reuse != "" && (len(cfg.sizes) != 1 || len(cfg.engines) != 1) {
+		fmt.Fprintln(os.Stderr, "-reuse measures one database: give one size and one engine")
+		os.Exit(2)
 	}
 	if cfg.runs < 1 {
 		fmt.Fprintln(os.Stderr, "-runs must be at least 1")
@@ -179,6 +189,16 @@ func benchOne(ctx context.Context, cfg config, engine string, size int, progress
 	fmt.Fprintf(progress, "%s %d: %d assets (%d views, %d materialized views, %d partitioned, %d partitions), %d columns, %d foreign keys, %d indexes\n",
 		engine, size, gen.Tables, gen.Views, gen.MaterializedViews, gen.PartitionedTables, gen.Partitions, gen.Columns, gen.ForeignKeys, gen.Indexes)
 
+	if cfg.reuse != "" {
+		src, err := connector.ParseURI(cfg.reuse)
+		if err != nil {
+			return r, fmt.Errorf("-reuse: %w", err)
+		}
+		if src.Engine != engine {
+			return r, fmt.Errorf("-reuse: %s is not a %s database", src.Redacted(), engine)
+		}
+		return measure(ctx, cfg, sc, gen, src, r, progress)
+	}
 	src, db, drop, err := createDatabase(ctx, engine)
 	if err != nil {
 		return r, err
@@ -208,7 +228,13 @@ func benchOne(ctx context.Context, cfg config, engine string, size int, progress
 			return r, fmt.Errorf("analyze catalogs: %w", err)
 		}
 	}
+	return measure(ctx, cfg, sc, gen, src, r, progress)
+}
 
+// measure times floor and scan on a loaded database and measures a child scan's peak RSS.
+func measure(ctx context.Context, cfg config, sc scanner, gen *benchgen.Schema, src connector.Source, r result, progress io.Writer) (result, error) {
+	engine, size := r.engine, gen.Tables
+	var err error
 	// One untimed floor warms the server's caches for both measurements.
 	if r.floorRows, err = sc.Floor(ctx, src, cfg.opts); err != nil {
 		return r, fmt.Errorf("floor: %w", err)
@@ -363,8 +389,10 @@ func createDatabase(ctx context.Context, engine string) (connector.Source, *sql.
 type childResult struct {
 	Tables  int `json:"tables"`
 	Columns int `json:"columns"`
-	rssMiB  float64
-	wall    time.Duration
+	// PeakRSSKiB is the child's own high-water RSS (VmHWM), 0 where /proc is missing.
+	PeakRSSKiB int64 `json:"peakRSSKiB"`
+	rssMiB     float64
+	wall       time.Duration
 }
 
 // childScan runs one Discover in a child process of this program and reads its peak RSS. With a
@@ -390,6 +418,13 @@ func childScan(ctx context.Context, profile string, src connector.Source) (child
 	c.wall = time.Since(start)
 	if err := json.Unmarshal([]byte(stdout.String()), &c); err != nil {
 		return c, fmt.Errorf("child scan printed %q: %w", stdout.String(), err)
+	}
+	if c.PeakRSSKiB > 0 {
+		// Not the rusage of the child: Linux carries the high-water RSS of the address space a
+		// process had before exec into its ru_maxrss, and a Go child is started with vfork, on
+		// its parent's address space, so ru_maxrss would report the parent's peak.
+		c.rssMiB = float64(c.PeakRSSKiB) / 1024
+		return c, nil
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
@@ -448,7 +483,27 @@ func child(ctx context.Context, engine, rawURI string, opts connector.Options, c
 	}
 	var c childResult
 	c.Tables, c.Columns = count(snap)
+	c.PeakRSSKiB = peakRSSKiB()
 	return json.NewEncoder(w).Encode(c)
+}
+
+// peakRSSKiB reads this process's high-water resident set size from /proc/self/status; 0 when
+// it cannot.
+func peakRSSKiB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return n
+		}
+	}
+	return 0
 }
 
 func median(d []time.Duration) time.Duration {

@@ -19,6 +19,12 @@ func Load(ctx context.Context, db *sql.DB, dialect string, batches []string) err
 	}
 	defer conn.Close()
 	if dialect == SQLite {
+		// Each CREATE re-reads sqlite_schema to parse the new entry, so loading is quadratic in
+		// the number of objects; a page cache that holds the whole catalog (here up to 256 MiB)
+		// keeps those re-reads in memory instead of going back to the file every time.
+		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+			return fmt.Errorf("load sqlite schema: cache size: %w", err)
+		}
 		if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
 			return fmt.Errorf("load sqlite schema: begin: %w", err)
 		}
