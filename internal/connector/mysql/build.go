@@ -27,7 +27,7 @@ type builder struct {
 	// Columns arrive grouped by table: they collect in slab until the table changes, then
 	// move to their table (colOwner) as one right-sized slice.
 	colOwner *tableState
-	slab     columnSlab
+	slab     schema.ColumnSlab
 }
 
 // typeEntry is one decoded type and the rest of what it was decoded from: DATA_TYPE and
@@ -157,7 +157,7 @@ func (b *builder) column(r []sql.RawBytes) {
 	}
 	extra := b.intern(r[14])
 	pos, _ := parseInt64(r[3])
-	c := b.slab.next()
+	c := b.slab.Next()
 	c.Name = string(r[2])
 	c.Position = int(pos)
 	c.Nullable = string(r[5]) == "YES"
@@ -203,8 +203,8 @@ func orNull(raw sql.RawBytes) int64 {
 
 // flushColumns moves the collected columns to their table.
 func (b *builder) flushColumns() {
-	if ts := b.colOwner; ts != nil && b.slab.collected() > 0 {
-		if cols := b.slab.cut(); len(ts.t.Columns) == 0 {
+	if ts := b.colOwner; ts != nil && b.slab.Collected() > 0 {
+		if cols := b.slab.Cut(); len(ts.t.Columns) == 0 {
 			ts.t.Columns = cols
 		} else {
 			ts.t.Columns = append(ts.t.Columns, cols...)

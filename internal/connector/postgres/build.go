@@ -24,7 +24,7 @@ type builder struct {
 	// Columns arrive ordered by table: they collect in slab until the table changes, then
 	// move to their table (colOwner) as one right-sized slice.
 	colOwner *schema.Table
-	slab     columnSlab
+	slab     schema.ColumnSlab
 	col      columnRow
 	rel      relationRow
 	con      constraintRow
@@ -173,9 +173,9 @@ func (b *builder) readColumn(rows pgx.Rows) error {
 		b.flushColumns()
 		b.colOwner = t
 	}
-	col := b.slab.next()
+	col := b.slab.Next()
 	col.Name = r.name
-	col.Position = len(t.Columns) + b.slab.collected() // rows come in attnum order, dropped columns left out
+	col.Position = len(t.Columns) + b.slab.Collected() // rows come in attnum order, dropped columns left out
 	col.Type = b.columnType(r.declared, r.base, int(r.dims), r.typmod)
 	col.Nullable = r.nullable
 	col.Collation = b.intern(r.collation)
@@ -207,8 +207,8 @@ func (b *builder) readColumn(rows pgx.Rows) error {
 
 // flushColumns moves the collected columns to their table.
 func (b *builder) flushColumns() {
-	if t := b.colOwner; t != nil && b.slab.collected() > 0 {
-		if cols := b.slab.cut(); len(t.Columns) == 0 {
+	if t := b.colOwner; t != nil && b.slab.Collected() > 0 {
+		if cols := b.slab.Cut(); len(t.Columns) == 0 {
 			t.Columns = cols
 		} else {
 			t.Columns = append(t.Columns, cols...)

@@ -92,7 +92,7 @@ type dbScan struct {
 	// Columns arrive grouped by table: they collect in slab until the table changes, then
 	// move to their table (colOwner) as one right-sized slice.
 	colOwner *tableScan
-	slab     columnSlab
+	slab     schema.ColumnSlab
 	col      columnRow
 }
 
@@ -108,8 +108,8 @@ type columnRow struct {
 
 // flushColumns moves the collected columns to their table.
 func (d *dbScan) flushColumns() {
-	if ts := d.colOwner; ts != nil && d.slab.collected() > 0 {
-		if cols := d.slab.cut(); len(ts.t.Columns) == 0 {
+	if ts := d.colOwner; ts != nil && d.slab.Collected() > 0 {
+		if cols := d.slab.Cut(); len(ts.t.Columns) == 0 {
 			ts.t.Columns = cols
 		} else {
 			ts.t.Columns = append(ts.t.Columns, cols...)
@@ -420,12 +420,12 @@ func (d *dbScan) parseType(declared []byte) schema.Type {
 }
 
 // addColumn adds the column to those of ts collected in slab.
-func (ts *tableScan) addColumn(slab *columnSlab, typ schema.Type, name string, notnull bool, dflt sql.NullString, pk, hidden int) {
+func (ts *tableScan) addColumn(slab *schema.ColumnSlab, typ schema.Type, name string, notnull bool, dflt sql.NullString, pk, hidden int) {
 	if hidden == 1 { // a virtual table's hidden column
 		return
 	}
-	c := slab.next()
-	c.Name, c.Position, c.Type, c.Nullable = name, len(ts.t.Columns)+slab.collected(), typ, !notnull
+	c := slab.Next()
+	c.Name, c.Position, c.Type, c.Nullable = name, len(ts.t.Columns)+slab.Collected(), typ, !notnull
 	if dflt.Valid {
 		v := dflt.String
 		c.Default = &v

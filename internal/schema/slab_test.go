@@ -1,10 +1,8 @@
-package postgres
+package schema
 
 import (
 	"fmt"
 	"testing"
-
-	"github.com/surveyorhq/surveyor/internal/schema"
 )
 
 func TestColumnSlab(t *testing.T) {
@@ -15,21 +13,21 @@ func TestColumnSlab(t *testing.T) {
 		{1, columnBlock, columnBlock}, // runs that fill blocks exactly
 	} {
 		t.Run(fmt.Sprint(widths), func(t *testing.T) {
-			var s columnSlab
-			var runs [][]schema.Column
+			var s ColumnSlab
+			var runs [][]Column
 			for r, w := range widths {
 				for i := range w {
-					s.next().Name = fmt.Sprintf("r%dc%d", r, i)
+					s.Next().Name = fmt.Sprintf("r%dc%d", r, i)
 				}
-				if got := s.collected(); got != w {
+				if got := s.Collected(); got != w {
 					t.Fatalf("run %d: collected %d, want %d", r, got, w)
 				}
-				run := s.cut()
+				run := s.Cut()
 				if len(run) != w || cap(run) != w {
 					t.Fatalf("run %d: len %d cap %d, want both %d", r, len(run), cap(run), w)
 				}
 				// Appending to a cut run must never write into the next one.
-				grown := append(run, schema.Column{Name: "appended"})
+				grown := append(run, Column{Name: "appended"})
 				grown[0].Name = "changed copy"
 				runs = append(runs, run)
 			}
