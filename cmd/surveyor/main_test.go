@@ -169,7 +169,7 @@ func TestScanPrintsEveryObjectKind(t *testing.T) {
 		{connector.MySQL, "../../internal/connector/mysql/testdata/fixture.sql", []string{
 			"(table)", "(view)", "auto_increment", "PRIMARY KEY", "UNIQUE", "FOREIGN KEY", "ON DELETE CASCADE", "CHECK",
 			"FULLTEXT", "SPATIAL", "(20)", "DESC", "generated virtual as", "generated stored as", "values ",
-			"charset", "collate", "engine = InnoDB", "unsigned",
+			"charset", "collate", "engine = InnoDB", "unsigned", "on update current_timestamp()",
 		}},
 	} {
 		t.Run(tc.engine, func(t *testing.T) {

@@ -203,6 +203,9 @@ func columnExtras(c schema.Column) string {
 	if c.Default != nil {
 		parts = append(parts, "default "+*c.Default)
 	}
+	if c.OnUpdate != "" {
+		parts = append(parts, "on update "+c.OnUpdate)
+	}
 	if c.Identity != "" {
 		parts = append(parts, "identity "+strings.ToLower(c.Identity))
 	}

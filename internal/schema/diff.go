@@ -184,6 +184,9 @@ func diffColumn(o, n Column) []Change {
 	if deref(o.Default) != deref(n.Default) || (o.Default == nil) != (n.Default == nil) {
 		add(ColumnDefault, "%s → %s", showDefault(o.Default), showDefault(n.Default))
 	}
+	if o.OnUpdate != n.OnUpdate {
+		add(ColumnDefault, "on update %q → %q", o.OnUpdate, n.OnUpdate)
+	}
 	if o.Comment != n.Comment {
 		add(ColumnComment, "%q → %q", o.Comment, n.Comment)
 	}

@@ -118,6 +118,8 @@ type Column struct {
 	Nullable bool   `json:"nullable"`
 	// Default is the default expression as the engine prints it; nil when there is none.
 	Default *string `json:"default,omitempty"`
+	// OnUpdate is the value a MySQL column takes on every update (ON UPDATE CURRENT_TIMESTAMP).
+	OnUpdate string `json:"onUpdate,omitempty"`
 	// Identity is "ALWAYS" or "BY DEFAULT" for identity columns.
 	Identity      string `json:"identity,omitempty"`
 	AutoIncrement bool   `json:"autoIncrement,omitempty"`

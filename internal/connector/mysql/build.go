@@ -166,6 +166,7 @@ func (b *builder) column(r []sql.RawBytes) {
 	c.Collation = b.intern(r[12])
 	c.Comment = string(r[16])
 	c.AutoIncrement = strings.Contains(extra, "auto_increment")
+	c.OnUpdate = onUpdate(extra)
 	if kind := generatedKind(extra); kind != "" {
 		c.Generated = string(r[17])
 		c.GeneratedKind = kind
@@ -175,6 +176,16 @@ func (b *builder) column(r []sql.RawBytes) {
 	if !ts.canSelect && hasPrivilege(r[15], "select") {
 		ts.canSelect = true
 	}
+}
+
+// onUpdate reads the ON UPDATE clause from EXTRA: MariaDB says "on update current_timestamp()",
+// MySQL 8 "DEFAULT_GENERATED on update CURRENT_TIMESTAMP".
+func onUpdate(extra string) string {
+	i := strings.Index(strings.ToLower(extra), "on update ")
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimSpace(extra[i+len("on update "):])
 }
 
 // columnType decodes each distinct column type once, from DATA_TYPE, CHARACTER_MAXIMUM_LENGTH,

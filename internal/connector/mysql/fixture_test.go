@@ -172,6 +172,9 @@ func TestFixtureFacts(t *testing.T) {
 	if id := column(t, customers, "id"); !id.AutoIncrement || !id.Type.Unsigned || id.Comment != "surrogate key" || id.Nullable {
 		t.Errorf("customers.id = %+v, want auto_increment unsigned NOT NULL with comment", id)
 	}
+	if touched := column(t, table(t, snap, db, "audit_log"), "touched"); !strings.EqualFold(strings.TrimSuffix(touched.OnUpdate, "()"), "current_timestamp") {
+		t.Errorf("audit_log.touched on update = %q, want current_timestamp", touched.OnUpdate)
+	}
 	if nick := column(t, customers, "nickname"); nick.Charset != "latin1" || nick.Collation != "latin1_swedish_ci" {
 		t.Errorf("nickname charset %q collation %q, want latin1/latin1_swedish_ci", nick.Charset, nick.Collation)
 	}

@@ -125,3 +125,17 @@ func TestStatementTimeoutFires(t *testing.T) {
 		t.Errorf("message %q does not name the limit", cerr)
 	}
 }
+
+func TestOnUpdate(t *testing.T) {
+	for extra, want := range map[string]string{
+		"on update current_timestamp()":                    "current_timestamp()",
+		"DEFAULT_GENERATED on update CURRENT_TIMESTAMP":    "CURRENT_TIMESTAMP",
+		"DEFAULT_GENERATED on update CURRENT_TIMESTAMP(3)": "CURRENT_TIMESTAMP(3)",
+		"auto_increment": "",
+		"":               "",
+	} {
+		if got := onUpdate(extra); got != want {
+			t.Errorf("onUpdate(%q) = %q, want %q", extra, got, want)
+		}
+	}
+}
