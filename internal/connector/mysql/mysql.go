@@ -63,9 +63,23 @@ func (s *session) serverVersion() string {
 }
 
 // config builds the driver configuration. The password only ever travels in this struct, never
-// in a DSN string that could end up in an error.
-func config(src connector.Source, opts connector.Options) *mysql.Config {
+// in a DSN string that could end up in an error. Of the URI's query parameters, tls is honoured
+// (true, false, skip-verify or preferred); any other is refused rather than silently ignored.
+func config(src connector.Source, opts connector.Options) (*mysql.Config, error) {
 	cfg := mysql.NewConfig()
+	for k, v := range src.Params {
+		switch k {
+		case "tls":
+			switch v {
+			case "true", "false", "skip-verify", "preferred":
+				cfg.TLSConfig = v
+			default:
+				return nil, fmt.Errorf("tls=%q: use true, false, skip-verify or preferred", v)
+			}
+		default:
+			return nil, fmt.Errorf("unsupported parameter %q: the mysql connector accepts tls", k)
+		}
+	}
 	cfg.Net = "tcp"
 	cfg.Addr = src.Address()
 	cfg.User = src.User
@@ -81,12 +95,16 @@ func config(src connector.Source, opts connector.Options) *mysql.Config {
 	// the text protocol, not a prepare, execute and close.
 	cfg.InterpolateParams = true
 	cfg.Logger = &mysql.NopLogger{}
-	return cfg
+	return cfg, nil
 }
 
 // connect opens one connection within opts.ConnectTimeout.
 func connect(ctx context.Context, src connector.Source, opts connector.Options) (*sql.DB, *sql.Conn, error) {
-	drv, err := mysql.NewConnector(config(src, opts))
+	cfg, err := config(src, opts)
+	if err != nil {
+		return nil, nil, connector.Classify(src, connector.Unsupported, err)
+	}
+	drv, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, nil, fail(ctx, src, "configure driver", err)
 	}

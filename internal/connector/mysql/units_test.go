@@ -139,3 +139,27 @@ func TestOnUpdate(t *testing.T) {
 		}
 	}
 }
+
+func TestURIParameters(t *testing.T) {
+	for _, tc := range []struct {
+		params map[string]string
+		tls    string
+		err    string
+	}{
+		{params: nil, tls: ""},
+		{params: map[string]string{"tls": "skip-verify"}, tls: "skip-verify"},
+		{params: map[string]string{"tls": "maybe"}, err: `tls="maybe"`},
+		{params: map[string]string{"sslmode": "require"}, err: `unsupported parameter "sslmode"`},
+	} {
+		cfg, err := config(connector.Source{Engine: connector.MySQL, Host: "h", Params: tc.params}, connector.Options{}.WithDefaults())
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("params %v: error %v, want one containing %q", tc.params, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || cfg.TLSConfig != tc.tls {
+			t.Errorf("params %v: TLSConfig %q, %v; want %q", tc.params, cfg.TLSConfig, err, tc.tls)
+		}
+	}
+}
