@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/store"
@@ -22,6 +23,10 @@ var ErrNotFound = errors.New("resource not found")
 // ErrExists is returned by Insert when the id is taken.
 var ErrExists = errors.New("resource already exists")
 
+// ErrNameTaken is returned by Insert and Update when a record with UniqueName would share its
+// name with another such record of the same account and kind.
+var ErrNameTaken = errors.New("resource name already taken")
+
 // Kind names one type of resource of one service, e.g. {"datazone", "data-source"}.
 type Kind struct {
 	Service string
@@ -30,8 +35,11 @@ type Kind struct {
 
 // Record is one stored resource.
 type Record struct {
-	ID        string
-	Name      string
+	ID   string
+	Name string
+	// UniqueName asks the store to refuse a second record of the account and kind with this name
+	// (also marked unique): the guarantee holds across processes sharing a store.
+	UniqueName bool
 	ParentID  string
 	Doc       json.RawMessage
 	CreatedAt time.Time
@@ -52,10 +60,17 @@ func Insert(ctx context.Context, tx *store.Tx, account string, k Kind, r Record,
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", k.Type, r.ID, err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO resources (account_id, service, type, id, name, parent_id, doc, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, account, k.Service, k.Type, r.ID, r.Name, r.ParentID, string(b),
-		r.CreatedAt.UnixMilli(), r.CreatedAt.UnixMilli())
+	unique := 0
+	if r.UniqueName {
+		unique = 1
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO resources (account_id, service, type, id, name, parent_id, doc, created_at, updated_at, unique_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, account, k.Service, k.Type, r.ID, r.Name, r.ParentID, string(b),
+		r.CreatedAt.UnixMilli(), r.CreatedAt.UnixMilli(), unique)
 	if store.IsUniqueViolation(err) {
+		if nameViolation(err) {
+			return fmt.Errorf("%s %q: %w", k.Type, r.Name, ErrNameTaken)
+		}
 		return fmt.Errorf("%s %s: %w", k.Type, r.ID, ErrExists)
 	}
 	if err != nil {
@@ -72,6 +87,9 @@ func Update(ctx context.Context, tx *store.Tx, account string, k Kind, id, name 
 	}
 	n, err := tx.Exec(ctx, `UPDATE resources SET name = ?, doc = ?, updated_at = ?
 		WHERE account_id = ? AND service = ? AND type = ? AND id = ?`, name, string(b), now.UnixMilli(), account, k.Service, k.Type, id)
+	if store.IsUniqueViolation(err) && nameViolation(err) {
+		return fmt.Errorf("%s %q: %w", k.Type, name, ErrNameTaken)
+	}
 	if err != nil {
 		return fmt.Errorf("update %s %s: %w", k.Type, id, err)
 	}
@@ -79,6 +97,13 @@ func Update(ctx context.Context, tx *store.Tx, account string, k Kind, id, name 
 		return fmt.Errorf("%s %s: %w", k.Type, id, ErrNotFound)
 	}
 	return nil
+}
+
+// nameViolation tells a clash on resources_unique_name from one on the primary key. PostgreSQL
+// names the index; SQLite lists the index's columns, the last of which is name.
+func nameViolation(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "resources_unique_name") || strings.Contains(msg, "resources.name")
 }
 
 // Delete removes a resource.

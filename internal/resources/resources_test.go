@@ -106,3 +106,44 @@ func TestResources(t *testing.T) {
 		}
 	})
 }
+
+func TestUniqueNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		kind := resources.Kind{Service: "dms", Type: "endpoint"}
+		now := time.Now()
+		insert := func(id, name string, unique bool) error {
+			return db.Tx(ctx, func(tx *store.Tx) error {
+				return resources.Insert(ctx, tx, "111111111111", kind, resources.Record{ID: id, Name: name, UniqueName: unique, CreatedAt: now}, doc{})
+			})
+		}
+		if err := insert("a", "source-db", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := insert("b", "source-db", true); !errors.Is(err, resources.ErrNameTaken) {
+			t.Errorf("second unique name: %v, want ErrNameTaken", err)
+		}
+		if err := insert("a", "other", true); !errors.Is(err, resources.ErrExists) {
+			t.Errorf("taken id: %v, want ErrExists", err)
+		}
+		if err := insert("c", "source-db", false); err != nil {
+			t.Errorf("records that do not ask for a unique name may share it: %v", err)
+		}
+		if err := insert("d", "target-db", true); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			return resources.Update(ctx, tx, "111111111111", kind, "d", "source-db", doc{}, now)
+		})
+		if !errors.Is(err, resources.ErrNameTaken) {
+			t.Errorf("rename onto a taken name: %v, want ErrNameTaken", err)
+		}
+		// Another account may use the name.
+		err = db.Tx(ctx, func(tx *store.Tx) error {
+			return resources.Insert(ctx, tx, "222222222222", kind, resources.Record{ID: "a", Name: "source-db", UniqueName: true, CreatedAt: now}, doc{})
+		})
+		if err != nil {
+			t.Errorf("same name in another account: %v", err)
+		}
+	})
+}

@@ -445,7 +445,7 @@ func (f *Facade) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (*
 		return nil, err
 	}
 	f.sealPassword(account, d, &in.endpointFields)
-	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, CreatedAt: now}
+	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, UniqueName: true, CreatedAt: now}
 	if in.ResourceIdentifier != nil {
 		rec.ID = strings.ToUpper(*in.ResourceIdentifier)
 	}
@@ -457,6 +457,9 @@ func (f *Facade) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (*
 			return err
 		}
 		err := resources.Insert(ctx, tx, account, kindEndpoint, rec, d)
+		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
+			return awsapi.Errorf(400, codeAlreadyExists, "The endpoint identifier %s already exists.", d.Identifier)
+		}
 		if errors.Is(err, resources.ErrExists) {
 			return awsapi.Errorf(400, codeAlreadyExists, "An endpoint with the resource identifier %s already exists.", rec.ID).
 				WithField("resourceArn", f.arn(account, arnEndpoint, rec.ID))
@@ -556,7 +559,11 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 			return err
 		}
 		f.sealPassword(account, d, &in.endpointFields)
-		if err := resources.Update(ctx, tx, account, kindEndpoint, r.ID, d.Identifier, d, now); err != nil {
+		err = resources.Update(ctx, tx, account, kindEndpoint, r.ID, d.Identifier, d, now)
+		if errors.Is(err, resources.ErrNameTaken) {
+			return awsapi.Errorf(400, codeAlreadyExists, "The endpoint identifier %s already exists.", d.Identifier)
+		}
+		if err != nil {
 			return err
 		}
 		out = f.endpointShape(account, r, d, "active")

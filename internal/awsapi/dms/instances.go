@@ -205,7 +205,7 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 	if d.SubnetGroup == "" {
 		d.SubnetGroup = "default"
 	}
-	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, CreatedAt: now}
+	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, UniqueName: true, CreatedAt: now}
 	if in.ResourceIdentifier != "" {
 		rec.ID = strings.ToUpper(in.ResourceIdentifier)
 	}
@@ -217,6 +217,9 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 			return err
 		}
 		err := resources.Insert(ctx, tx, account, kindInstance, rec, d)
+		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
+			return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier)
+		}
 		if errors.Is(err, resources.ErrExists) {
 			return awsapi.Errorf(400, codeAlreadyExists, "A replication instance with the resource identifier %s already exists.", in.ResourceIdentifier).
 				WithField("resourceArn", f.arn(account, arnInstance, rec.ID))
