@@ -72,6 +72,11 @@ type Config struct {
 	ListNamespaces bool `json:"listNamespaces,omitempty"`
 	// StatementTimeoutSeconds bounds each catalog query; 0 means the connector default.
 	StatementTimeoutSeconds int `json:"statementTimeoutSeconds,omitempty"`
+	// Resolver, when set, names the Job.Resolvers entry that produces the real configuration
+	// when the run starts, from Ref; every other field is then ignored. A façade that keeps its
+	// configuration sealed stores only these two, so each run re-checks it.
+	Resolver string `json:"resolver,omitempty"`
+	Ref      string `json:"ref,omitempty"`
 }
 
 // Result is the JSON a finished discovery run keeps.
@@ -95,7 +100,15 @@ type Job struct {
 	Catalog    *catalog.Catalog
 	// ConnectTimeout bounds connecting; 0 means the connector default.
 	ConnectTimeout time.Duration
+	// Resolvers turn a Config naming a resolver (Config.Resolver, Config.Ref) into the Config
+	// the run reads, when the run starts. A *SourceError fails the run with its type and
+	// message; any other error fails it as ACCESS_DENIED_EXCEPTION with the error's text, so a
+	// resolver's errors must never carry a secret.
+	Resolvers map[string]Resolver
 }
+
+// Resolver produces the Config a run reads from a Config that names it (Config.Ref says what).
+type Resolver = func(ctx context.Context, account string, cfg Config) (Config, error)
 
 // Handlers returns the run handlers this job provides, keyed by job name.
 func (j *Job) Handlers() map[string]runs.Handler {
@@ -203,6 +216,13 @@ func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Sourc
 	if err := json.Unmarshal(r.Config, &cfg); err != nil {
 		return cfg, connector.Source{}, connector.Options{}, fail(ErrValidation, "the run configuration is not valid JSON: "+err.Error())
 	}
+	if cfg.Resolver != "" {
+		resolved, err := j.resolve(ctx, r.AccountID, cfg)
+		if err != nil {
+			return cfg, connector.Source{}, connector.Options{}, failResolve(err)
+		}
+		cfg = resolved
+	}
 	src, err := j.Source(ctx, r.AccountID, cfg)
 	if err != nil {
 		return cfg, src, connector.Options{}, fail(classify(err), err.Error())
@@ -210,6 +230,32 @@ func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Sourc
 	opts := connector.Options{Filter: filter.Filter{Rules: cfg.Rules}, ConnectTimeout: j.ConnectTimeout,
 		StatementTimeout: time.Duration(cfg.StatementTimeoutSeconds) * time.Second}
 	return cfg, src, opts, nil
+}
+
+// resolve asks cfg's resolver for the configuration the run reads.
+func (j *Job) resolve(ctx context.Context, account string, cfg Config) (Config, error) {
+	resolver, ok := j.Resolvers[cfg.Resolver]
+	if !ok {
+		return Config{}, &SourceError{ErrValidation, fmt.Sprintf("the run configuration names resolver %q, which this server does not have", cfg.Resolver)}
+	}
+	resolved, err := resolver(ctx, account, cfg)
+	if err != nil {
+		return Config{}, err
+	}
+	if resolved.Resolver != "" {
+		return Config{}, &SourceError{ErrInternal, fmt.Sprintf("resolver %q returned a configuration that names resolver %q", cfg.Resolver, resolved.Resolver)}
+	}
+	return resolved, nil
+}
+
+// failResolve fails a run whose configuration did not resolve: with a *SourceError's type and
+// message, else as access denied with the error's text.
+func failResolve(err error) apply {
+	var se *SourceError
+	if errors.As(err, &se) {
+		return fail(se.Type, se.Msg)
+	}
+	return fail(ErrAccessDenied, err.Error())
 }
 
 // SourceError is a problem with a source's configuration or credentials, found before connecting.

@@ -177,10 +177,13 @@ func (s *Server) facades() (map[string]awsapi.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datazone: %w", err)
 	}
-	ai, err := (&appintegrations.Facade{Services: s.core}).Service()
+	aif := &appintegrations.Facade{Services: s.core}
+	ai, err := aif.Service()
 	if err != nil {
 		return nil, fmt.Errorf("appintegrations: %w", err)
 	}
+	// Runs of AppIntegrations associations open the integration's sealed material when they start.
+	s.core.Discovery.Resolvers = map[string]discovery.Resolver{appintegrations.ResolverName: aif.Resolve}
 	dm, err := (&dms.Facade{Services: s.core}).Service()
 	if err != nil {
 		return nil, fmt.Errorf("dms: %w", err)

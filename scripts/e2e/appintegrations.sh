@@ -97,6 +97,44 @@ rest=$(aws appintegrations list-data-integration-associations --data-integration
 [ "$(jq '.DataIntegrationAssociations | length' <<<"$rest")" = 1 ] && [ "$(jq -r '.NextToken // ""' <<<"$rest")" = "" ] || fail "second page: $rest"
 pass "list-data-integration-associations pages"
 
+# Runs and schedules keep only a reference to their association: each run opens the sealed
+# material itself when it starts, under the KmsKey recorded then.
+configs=$(python3 - "$E2E_DATA/surveyor.db" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+for (c,) in con.execute("SELECT config FROM runs UNION ALL SELECT config FROM schedules"):
+    print(c)
+PY
+) || fail "read the stored run configs"
+[ "$(wc -l <<<"$configs")" = 2 ] || fail "want one run and one schedule: $configs"
+while read -r cfg; do
+  [[ "$cfg" =~ ^\{\"resolver\":\"appintegrations\",\"ref\":\"$id/[0-9a-f-]{36}\"\}$ ]] || fail "stored run config holds more than a reference: $cfg"
+done <<<"$configs"
+pass "runs and schedules store only {resolver, ref}"
+
+# Changing the recorded KmsKey in the store: the material no longer opens, so nothing runs.
+setkey() {
+  python3 - "$E2E_DATA/surveyor.db" "$id" "$1" "$2" <<'PY' || fail "rewrite the stored KmsKey"
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1], timeout=10)
+n = con.execute("UPDATE resources SET doc = replace(doc, ?, ?) WHERE service = 'app-integrations' AND id = ?", (sys.argv[3], sys.argv[4], sys.argv[2])).rowcount
+con.commit()
+sys.exit(0 if n == 1 else 1)
+PY
+}
+first=$(aws appintegrations list-data-integration-associations --data-integration-identifier "$id" --output json | jq -r '.DataIntegrationAssociations[] | select(.ClientId == null) | .DataIntegrationAssociationArn' | sed 's|.*/||')
+[ -n "$first" ] || fail "no on-demand association"
+forged="arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000"
+setkey "$kms" "$forged"
+if out=$(aws appintegrations update-data-integration-association --data-integration-identifier "$id" --data-integration-association-identifier "$first" \
+  --execution-configuration '{"ExecutionMode":"ON_DEMAND"}' 2>&1); then fail "ran under a changed KmsKey"; fi
+grep -q AccessDeniedException <<<"$out" && grep -q "cannot be decrypted under its KmsKey $forged" <<<"$out" || fail "changed KmsKey: $out"
+pass "changed KmsKey → AccessDeniedException, nothing runs"
+setkey "$forged" "$kms"
+aws appintegrations update-data-integration-association --data-integration-identifier "$id" --data-integration-association-identifier "$first" \
+  --execution-configuration '{"ExecutionMode":"ON_DEMAND"}' >/dev/null || fail "run with the key restored"
+pass "KmsKey restored → the association runs again"
+
 if out=$(aws appintegrations delete-data-integration --data-integration-identifier "$id" 2>&1); then fail "deleted with an association"; fi
 grep -q InvalidRequestException <<<"$out" || fail "delete with association: $out"
 pass "delete-data-integration refused while associated"

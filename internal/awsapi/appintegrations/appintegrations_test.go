@@ -839,3 +839,84 @@ func TestS3Source(t *testing.T) {
 		t.Errorf("status %s %q", st.ExecutionStatus, aws.ToString(st.StatusMessage))
 	}
 }
+
+// setKmsKey rewrites the KmsKey recorded in an integration's stored document, as someone with
+// write access to the store could.
+func setKmsKey(t *testing.T, db *store.DB, integrationID, from, to string) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE resources SET doc = replace(doc, ?, ?) WHERE service = 'app-integrations' AND id = ?`, from, to, integrationID)
+		if err == nil && n != 1 {
+			err = fmt.Errorf("updated %d rows", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestScheduledRunsCheckTheKmsKeyWhenTheyStart(t *testing.T) {
+	clk := &clock{}
+	env := servertest.Start(t, servertest.Options{Now: clk.Now})
+	c := ai.NewFromConfig(env.AWS())
+	ctx := context.Background()
+	st := stored(t, env)
+	start := time.Now().Add(time.Hour)
+	created, err := c.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{
+		Name: aws.String("scheduled-bound"), KmsKey: aws.String(kmsKey), SourceURI: aws.String("file://localhost" + folder(t)),
+		ScheduleConfig:    &types.ScheduleConfiguration{ScheduleExpression: aws.String("rate(1 hour)"), FirstExecutionFrom: aws.String(start.Format(time.RFC3339))},
+		FileConfiguration: &types.FileConfiguration{Folders: []string{"orders"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assoc, err := c.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: created.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := *assoc.DataIntegrationAssociationId
+	// Runs and the schedule keep only a reference: every run opens the sealed material itself.
+	onlyRef := func(t *testing.T, want int) {
+		t.Helper()
+		cfgs := runConfigs(t, st, source)
+		if len(cfgs) != want {
+			t.Errorf("%d stored run and schedule configs, want %d: %q", len(cfgs), want, cfgs)
+		}
+		ref := `{"resolver":"appintegrations","ref":"` + *created.Id + "/" + source + `"}`
+		for _, cfg := range cfgs {
+			if cfg != ref {
+				t.Errorf("stored config %s, want only %s", cfg, ref)
+			}
+		}
+	}
+	onlyRef(t, 1) // the schedule
+
+	// The schedule is in place; then someone records another key for the integration.
+	other := "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000"
+	setKmsKey(t, st, *created.Id, kmsKey, other)
+	clk.jump(time.Hour + 2*time.Second)
+	failed := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+		return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress
+	})
+	msg := aws.ToString(failed.StatusMessage)
+	if failed.ExecutionStatus != types.ExecutionStatusFailed || !strings.HasPrefix(msg, "ACCESS_DENIED_EXCEPTION: ") ||
+		!strings.Contains(msg, "cannot be decrypted under its KmsKey "+other) {
+		t.Fatalf("scheduled run with a tampered KmsKey: %s %q, want FAILED, ACCESS_DENIED_EXCEPTION, naming the key", failed.ExecutionStatus, msg)
+	}
+	if cols := catalogColumns(t, st, source); len(cols) != 0 {
+		t.Errorf("the refused run catalogued %v", cols)
+	}
+
+	// With the recorded key put back, the next scheduled run reads the source again.
+	setKmsKey(t, st, *created.Id, other, kmsKey)
+	clk.jump(2*time.Hour + 4*time.Second)
+	ok := waitStatus(t, c, *created.Id, func(s *types.LastExecutionStatus) bool {
+		return s != nil && s.ExecutionStatus != types.ExecutionStatusInProgress && aws.ToString(s.StatusMessage) != msg
+	})
+	if ok.ExecutionStatus != types.ExecutionStatusCompleted || !strings.Contains(aws.ToString(ok.StatusMessage), "added 1") {
+		t.Errorf("scheduled run with the key restored: %s %q", ok.ExecutionStatus, aws.ToString(ok.StatusMessage))
+	}
+	onlyRef(t, 3) // the schedule and its two runs
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
+	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -39,7 +40,7 @@ type OnDemandConfiguration struct {
 
 // association is the stored document of a data integration association. Its id is the run
 // source of its runs and schedule. It holds no run configuration: that is derived, each time
-// the association is executed, from its integration's sealed material and its own
+// one of its runs starts (Resolve), from its integration's sealed material and its own
 // ObjectConfiguration.
 type association struct {
 	ID                        string
@@ -157,13 +158,6 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 				}
 			}
 		}
-		exec := in.ExecutionConfiguration
-		if exec == nil {
-			exec = &ExecutionConfiguration{ExecutionMode: modeOnDemand}
-			if integ.ScheduleConfig != nil {
-				exec = &ExecutionConfiguration{ExecutionMode: modeScheduled}
-			}
-		}
 		id := newUUID()
 		doc = &association{ID: id, Arn: fmt.Sprintf("arn:aws:app-integrations:%s:%s:data-integration-association/%s/%s", f.Region, account, integ.ID, id),
 			IntegrationID: integ.ID, IntegrationArn: integ.Arn, ClientId: in.ClientId, DestinationURI: in.DestinationURI,
@@ -172,7 +166,7 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 		if err := resources.Insert(ctx, tx, account, kindAssociation, resources.Record{ID: id, Name: in.ClientId, ParentID: integ.ID, CreatedAt: now}, doc); err != nil {
 			return err
 		}
-		return f.execute(ctx, tx, account, doc, integ, exec)
+		return f.execute(ctx, tx, account, doc, integ, effectiveExecution(doc, integ))
 	})
 	if err != nil {
 		return 0, nil, err
@@ -183,19 +177,16 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 // execute starts an association the way exec says: ON_DEMAND queues one run now (and drops any
 // schedule); SCHEDULED puts the schedule, its own or the integration's.
 //
-// The run configuration is opened from the integration's sealed material here, so an
-// integration whose material does not open under its recorded KmsKey starts nothing and the
-// request fails with AccessDeniedException. The run and schedule rows hold the opened
-// discovery.Config, which names the credentials' secret but holds no secret value.
+// The integration's sealed material is opened here, so an integration whose material does not
+// open under its recorded KmsKey starts nothing and the request fails with
+// AccessDeniedException. The run and schedule rows hold no configuration, only a reference to
+// the association for the Resolve resolver, so every run opens the material again when it
+// starts.
 func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *association, integ *integration, exec *ExecutionConfiguration) error {
-	base, err := openConfig(f.Master, account, integ)
-	if err != nil {
-		return err
+	if _, err := runConfig(f.Master, account, a, integ, exec); err != nil {
+		return refused(err)
 	}
-	if err := applyObjects(&base, a.ObjectConfiguration); err != nil {
-		return err
-	}
-	cfg := mustJSON(base)
+	cfg := mustJSON(discovery.Config{Resolver: ResolverName, Ref: integ.ID + "/" + a.ID})
 	if exec.ExecutionMode == modeOnDemand {
 		if err := scheduler.Remove(ctx, tx, a.ID); err != nil {
 			return err
@@ -206,11 +197,7 @@ func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *a
 		}
 		return err
 	}
-	sched := exec.ScheduleConfiguration
-	name := "ExecutionConfiguration.ScheduleConfiguration"
-	if sched == nil {
-		sched, name = integ.ScheduleConfig, "ScheduleConfig"
-	}
+	sched, name := scheduleOf(integ, exec)
 	if sched == nil {
 		return invalid("A SCHEDULED association needs a ScheduleConfiguration, and the data integration %s has no ScheduleConfig.", integ.Name)
 	}
@@ -218,13 +205,48 @@ func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *a
 	if err != nil {
 		return err
 	}
-	if sched.Object != "" && len(a.ObjectConfiguration) == 0 && len(integ.ObjectConfiguration) == 0 {
-		c := base
-		c.Rules = append(append(c.Rules[:0:0], c.Rules...), objectRule(sched.Object))
-		cfg = mustJSON(c)
-	}
 	return scheduler.Put(ctx, tx, scheduler.Entry{AccountID: account, SourceID: a.ID, Expression: sched.ScheduleExpression,
 		Timezone: "UTC", Anchor: anchor, Enabled: true, Job: discovery.JobDiscover, Config: cfg}, f.Now())
+}
+
+// effectiveExecution is how an association runs: its ExecutionConfiguration, or by default
+// SCHEDULED when the integration has a ScheduleConfig and ON_DEMAND otherwise.
+func effectiveExecution(a *association, integ *integration) *ExecutionConfiguration {
+	switch {
+	case a.ExecutionConfiguration != nil:
+		return a.ExecutionConfiguration
+	case integ.ScheduleConfig != nil:
+		return &ExecutionConfiguration{ExecutionMode: modeScheduled}
+	}
+	return &ExecutionConfiguration{ExecutionMode: modeOnDemand}
+}
+
+// scheduleOf is the schedule a SCHEDULED execution follows, the association's own or else the
+// integration's, and the name of the member it came from.
+func scheduleOf(integ *integration, exec *ExecutionConfiguration) (*ScheduleConfiguration, string) {
+	if exec.ScheduleConfiguration != nil {
+		return exec.ScheduleConfiguration, "ExecutionConfiguration.ScheduleConfiguration"
+	}
+	return integ.ScheduleConfig, "ScheduleConfig"
+}
+
+// runConfig is what a run of the association reads: the integration's sealed material, opened
+// under its KmsKey, limited to the association's ObjectConfiguration; a SCHEDULED run whose
+// schedule names an Object, with no ObjectConfiguration anywhere, reads only that object.
+func runConfig(master *secrets.Sealer, account string, a *association, integ *integration, exec *ExecutionConfiguration) (discovery.Config, error) {
+	cfg, err := openConfig(master, account, integ)
+	if err != nil {
+		return cfg, err
+	}
+	if err := applyObjects(&cfg, a.ObjectConfiguration); err != nil {
+		return cfg, err
+	}
+	if exec.ExecutionMode == modeScheduled {
+		if sched, _ := scheduleOf(integ, exec); sched != nil && sched.Object != "" && len(a.ObjectConfiguration) == 0 && len(integ.ObjectConfiguration) == 0 {
+			cfg.Rules = append(append(cfg.Rules[:0:0], cfg.Rules...), objectRule(sched.Object))
+		}
+	}
+	return cfg, nil
 }
 
 // lookupAssociation finds an association of an integration by id or ARN.

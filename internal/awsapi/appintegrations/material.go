@@ -2,6 +2,7 @@ package appintegrations
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -59,18 +60,18 @@ func sealConfig(master *secrets.Sealer, account, integrationID, kmsKey string, c
 
 // openConfig opens an integration's sealed run configuration. When it does not open (the
 // recorded KmsKey is not the one it was sealed under, the material was altered, or the master
-// key changed) the caller gets AccessDeniedException saying so; nothing is run.
+// key changed) the error is a *sealError saying so, and nothing may be run.
 func openConfig(master *secrets.Sealer, account string, d *integration) (discovery.Config, error) {
 	var cfg discovery.Config
 	if master == nil {
 		return cfg, fmt.Errorf("open data integration %s: no master key", d.ID)
 	}
 	if d.SealedConfig == "" {
-		return cfg, undecryptable(d, "it holds no sealed run configuration")
+		return cfg, &sealError{d.Name, d.KmsKey, "it holds no sealed run configuration"}
 	}
 	b, err := master.Open(d.SealedConfig, MaterialAAD(account, d.ID, d.KmsKey))
 	if err != nil {
-		return cfg, undecryptable(d, "it was sealed under another key, or altered")
+		return cfg, &sealError{d.Name, d.KmsKey, "it was sealed under another key, or altered"}
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		return cfg, fmt.Errorf("decode run configuration of data integration %s: %w", d.ID, err)
@@ -78,8 +79,20 @@ func openConfig(master *secrets.Sealer, account string, d *integration) (discove
 	return cfg, nil
 }
 
-func undecryptable(d *integration, why string) error {
-	return awsapi.Errorf(http.StatusForbidden, errCodeAccessDenied,
-		"The stored secret material of data integration %s cannot be decrypted under its KmsKey %s: %s. No run was started; recreate the data integration.",
-		d.Name, trunc(d.KmsKey, 255), why)
+// sealError is an integration's sealed material that does not open under its KmsKey.
+type sealError struct{ name, kmsKey, why string }
+
+func (e *sealError) Error() string {
+	return fmt.Sprintf("The stored secret material of data integration %s cannot be decrypted under its KmsKey %s: %s",
+		e.name, trunc(e.kmsKey, 255), e.why)
+}
+
+// refused is the API error of a request whose integration's material does not open
+// (AccessDeniedException, 403); other errors pass unchanged.
+func refused(err error) error {
+	var se *sealError
+	if errors.As(err, &se) {
+		return awsapi.Errorf(http.StatusForbidden, errCodeAccessDenied, "%s. No run was started; recreate the data integration.", se)
+	}
+	return err
 }
