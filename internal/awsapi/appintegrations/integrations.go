@@ -259,7 +259,11 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		doc = &integration{ID: id, Arn: f.arnOf(account, id), Name: in.Name, Description: in.Description, KmsKey: in.KmsKey,
 			SourceURI: in.SourceURI, ScheduleConfig: in.ScheduleConfig, Tags: in.Tags, ClientToken: token, RequestHash: hash,
 			FileConfiguration: in.FileConfiguration, ObjectConfiguration: in.ObjectConfiguration, SealedConfig: sealed}
-		return resources.Insert(ctx, tx, account, kindIntegration, resources.Record{ID: id, Name: in.Name, CreatedAt: now}, doc)
+		err = resources.Insert(ctx, tx, account, kindIntegration, resources.Record{ID: id, Name: in.Name, UniqueName: true, CreatedAt: now}, doc)
+		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
+			return awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", in.Name)
+		}
+		return err
 	})
 	if err != nil {
 		return 0, nil, err
@@ -505,7 +509,11 @@ func (f *Facade) updateDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		if in.Description != nil {
 			doc.Description = in.Description
 		}
-		return resources.Update(ctx, tx, account, kindIntegration, rec.ID, doc.Name, doc, f.Now())
+		err = resources.Update(ctx, tx, account, kindIntegration, rec.ID, doc.Name, doc, f.Now())
+		if errors.Is(err, resources.ErrNameTaken) {
+			return awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", doc.Name)
+		}
+		return err
 	})
 	return 0, nil, err
 }
