@@ -40,10 +40,10 @@ type Record struct {
 	// UniqueName asks the store to refuse a second record of the account and kind with this name
 	// (also marked unique): the guarantee holds across processes sharing a store.
 	UniqueName bool
-	ParentID  string
-	Doc       json.RawMessage
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ParentID   string
+	Doc        json.RawMessage
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Decode unmarshals the record's document into v.
