@@ -1,17 +1,11 @@
 package dms_test
 
 import (
-	"bytes"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
+	"github.com/surveyorhq/surveyor/internal/testdb"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -24,48 +18,6 @@ import (
 	"github.com/surveyorhq/surveyor/internal/server/servertest"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
-
-// startMoto runs moto_server on a free loopback port until the test ends and returns its URL.
-// It skips when moto_server is missing, unless SURVEYOR_REQUIRE_DBS=1.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("SURVEYOR_REQUIRE_DBS") == "1" {
-			t.Fatal("moto_server is not installed")
-		}
-		t.Skip("moto_server is not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	url := "http://127.0.0.1:" + strconv.Itoa(port)
-	end := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(end) {
-			t.Fatalf("moto_server did not start: %v\n%s", err, out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 const (
 	motoKeyID  = "AKIDDMSTEST"
@@ -94,7 +46,7 @@ func putObjects(t *testing.T, endpoint, bucket string, objects map[string]string
 // store's URL come from the secret s3/<bucket>, the tables are the DMS layout
 // BucketFolder/schema/table/files, and the schemas are the folders.
 func TestS3EndpointOnMoto(t *testing.T) {
-	moto := startMoto(t)
+	moto := testdb.Moto(t)
 	h := start(t)
 	putObjects(t, moto, "dms-lake", map[string]string{
 		"raw/hr/employees/LOAD00000001.csv":    "id,name,hired\n1,Ann,2024-01-02\n2,Bob,2024-03-04\n",

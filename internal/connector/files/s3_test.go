@@ -5,14 +5,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,49 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/testdb"
 )
-
-// startMoto runs moto_server on a free loopback port until the test ends and returns its URL.
-// It skips when moto_server is missing, unless SURVEYOR_REQUIRE_DBS=1.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("SURVEYOR_REQUIRE_DBS") == "1" {
-			t.Fatal("moto_server is not installed")
-		}
-		t.Skip("moto_server is not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	url := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start: %v\n%s", err, out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 func s3Client(endpoint string) *s3.Client {
 	return s3.NewFromConfig(aws.Config{Region: "us-east-1",
@@ -101,7 +56,7 @@ func uploadTree(t *testing.T, c *s3.Client, root, bucket, prefix string) {
 }
 
 func TestS3CompatibleStore(t *testing.T) {
-	endpoint := startMoto(t)
+	endpoint := testdb.Moto(t)
 	root := filepath.Join(t.TempDir(), "data")
 	fixtureTree(t, root)
 	uploadTree(t, s3Client(endpoint), root, "lakehouse", "raw/")
