@@ -104,6 +104,20 @@ func validateID(v *awsapi.Validator, name, id string, required bool) {
 }
 
 // validatePaging checks maxResults (1..max) and nextToken (1..8192) query parameters.
+// queryEnum reads an optional query parameter that must be one of allowed ("" when absent).
+func queryEnum(r *awsapi.RESTRequest, name string, allowed ...string) (string, error) {
+	val, _, err := r.QueryString(name)
+	if err != nil {
+		return "", err
+	}
+	if val == "" {
+		return "", nil
+	}
+	v := newValidator()
+	v.Enum(name, val, allowed...)
+	return val, v.Err()
+}
+
 func validatePaging(r *awsapi.RESTRequest, max int64) (limit int, token string, err error) {
 	n, ok, err := r.QueryInt("maxResults", 1, max)
 	if err != nil {

@@ -244,15 +244,8 @@ func (f *Facade) listDomains(ctx context.Context, r *awsapi.RESTRequest) (int, a
 	if err != nil {
 		return 0, nil, err
 	}
-	status, _, err := r.QueryString("status")
+	status, err := queryEnum(r, "status", "CREATING", "AVAILABLE", "CREATION_FAILED", "DELETING", "DELETED", "DELETION_FAILED")
 	if err != nil {
-		return 0, nil, err
-	}
-	v := newValidator()
-	if status != "" {
-		v.Enum("status", status, "CREATING", "AVAILABLE", "CREATION_FAILED", "DELETING", "DELETED", "DELETION_FAILED")
-	}
-	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
 	acct := account(ctx)

@@ -173,15 +173,8 @@ func (f *Facade) listDataSourceRuns(ctx context.Context, r *awsapi.RESTRequest) 
 	if err != nil {
 		return 0, nil, err
 	}
-	status, _, err := r.QueryString("status")
+	status, err := queryEnum(r, "status", runStatuses...)
 	if err != nil {
-		return 0, nil, err
-	}
-	v := newValidator()
-	if status != "" {
-		v.Enum("status", status, runStatuses...)
-	}
-	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
 	acct := account(ctx)
@@ -246,15 +239,8 @@ func (f *Facade) listDataSourceRunActivities(ctx context.Context, r *awsapi.REST
 	if err != nil {
 		return 0, nil, err
 	}
-	status, _, err := r.QueryString("status")
+	status, err := queryEnum(r, "status", activityStatuses...)
 	if err != nil {
-		return 0, nil, err
-	}
-	v := newValidator()
-	if status != "" {
-		v.Enum("status", status, activityStatuses...)
-	}
-	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
 	acct := account(ctx)
