@@ -4,7 +4,10 @@
 // JSON arrays (nested objects and arrays kept as struct and list types), Parquet (schema and row
 // count from the footer only) and gzip-compressed CSV/NDJSON. Hive-style folders
 // (year=2024/month=01/...) are grouped into one dataset with partition columns, as Glue crawlers
-// do, and the files of one folder that share a schema are one dataset.
+// do, and the files of one folder whose columns overlap are one dataset. A dataset's schema is the
+// union of its files' schemas (first-seen column order; a column missing from some files is
+// nullable; types only widen, see MergeType): a new field in one partition widens the table
+// instead of splitting the dataset.
 //
 // Source.Path is the root: an absolute local path, file:///abs/path, or s3://bucket/prefix.
 // Source.User and Source.Password are the S3 access key id and secret, when given. Params (all
@@ -15,8 +18,9 @@
 // Naming: Database is the bucket (S3) or the root folder's base name (local). A dataset's table
 // is named after its folder and lives in the namespace of the folder's parent path relative to
 // the root ("" at the root; "sales/2024" for root/sales/2024/orders/). When the files of one
-// folder have different schemas, each schema is its own table, named after its first file's stem,
-// in the namespace of the folder's own path. A file that fails is reported as the asset
+// plain folder have unrelated columns (less than half of the smaller set shared), or different
+// formats, each kind is its own table, named after its first file's stem, in the namespace of the
+// folder's own path. A file that fails is reported as the asset
 // {Database, folder path, file name}.
 package files
 
@@ -548,9 +552,9 @@ func (f *fileSchema) columns() []schema.Column {
 	return slices.Clone(f.cols)
 }
 
-// signature is equal for files that belong to one dataset: same format and options, and the
-// same column names (JSON: the same set of top-level keys; Parquet: names and types).
-func (f *fileSchema) signature(parts []partition) string {
+// compatKey is equal for files that can belong to one dataset: the same format and options
+// (Parquet's internal compression aside) and the same Hive partition keys.
+func (f *fileSchema) compatKey(parts []partition) string {
 	var b strings.Builder
 	b.WriteString(f.format)
 	for _, k := range sortedKeys(f.options) {
@@ -559,24 +563,6 @@ func (f *fileSchema) signature(parts []partition) string {
 		}
 		fmt.Fprintf(&b, "|%s=%s", k, f.options[k])
 	}
-	b.WriteString("|cols")
-	switch {
-	case f.text != nil:
-		for _, c := range f.text {
-			b.WriteString("|" + c.name)
-		}
-	case f.json != nil:
-		names := make([]string, len(f.json.fields))
-		for i, fl := range f.json.fields {
-			names[i] = fl.name
-		}
-		slices.Sort(names)
-		b.WriteString("|" + strings.Join(names, "|"))
-	default:
-		for _, c := range f.cols {
-			b.WriteString("|" + c.Name + " " + c.Type.Declared)
-		}
-	}
 	b.WriteString("|parts")
 	for _, p := range parts {
 		b.WriteString("|" + p.key)
@@ -584,24 +570,117 @@ func (f *fileSchema) signature(parts []partition) string {
 	return b.String()
 }
 
-// merge folds another file of the same signature into f.
+// names are the file's top-level column names.
+func (f *fileSchema) names() []string {
+	switch {
+	case f.text != nil:
+		out := make([]string, len(f.text))
+		for i, c := range f.text {
+			out[i] = c.name
+		}
+		return out
+	case f.json != nil:
+		out := make([]string, len(f.json.fields))
+		for i, fl := range f.json.fields {
+			out[i] = fl.name
+		}
+		return out
+	}
+	out := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// overlap is the share of the smaller column set found in the other (1 when one set holds the
+// other, 0 when they share nothing).
+func overlap(a, b []string) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	in := make(map[string]bool, len(b))
+	for _, n := range b {
+		in[n] = true
+	}
+	shared := 0
+	for _, n := range a {
+		if in[n] {
+			shared++
+		}
+	}
+	return float64(shared) / float64(min(len(a), len(b)))
+}
+
+// sameDataset is the overlap above which files of one plain folder are one dataset. Files of a
+// Hive-partitioned dataset are one dataset whatever their columns: the folders say so.
+const sameDataset = 0.5
+
+// merge folds another file of a compatible kind into f: the columns become the union (f's
+// order first, then o's new ones), a column missing from some files becomes nullable, and types
+// only ever widen (integer → decimal → string for text; int → bigint → double for Parquet).
 func (f *fileSchema) merge(o *fileSchema) {
 	switch {
 	case f.text != nil:
-		for i := range f.text {
-			f.text[i].merge(o.text[i])
-		}
+		f.text = mergeText(f.text, o.text)
 	case f.json != nil:
 		f.json = mergeJSON(f.json, o.json)
 	default:
-		for i := range f.cols {
-			f.cols[i].Nullable = f.cols[i].Nullable || o.cols[i].Nullable
-		}
+		f.cols = mergeColumns(f.cols, o.cols)
 		if f.rows != nil && o.rows != nil {
 			n := *f.rows + *o.rows
 			f.rows = &n
 		}
 	}
+}
+
+func mergeText(a, b []*textColumn) []*textColumn {
+	idx := make(map[string]int, len(a))
+	for i, c := range a {
+		idx[c.name] = i
+	}
+	seen := make([]bool, len(a))
+	for _, c := range b {
+		if i, ok := idx[c.name]; ok {
+			a[i].merge(c)
+			seen[i] = true
+			continue
+		}
+		c.nulls++ // absent from the files merged so far
+		a = append(a, c)
+	}
+	for i, ok := range seen {
+		if !ok {
+			a[i].nulls++
+		}
+	}
+	return a
+}
+
+// mergeColumns joins typed column lists by name, widening types (MergeType).
+func mergeColumns(a, b []schema.Column) []schema.Column {
+	idx := make(map[string]int, len(a))
+	for i, c := range a {
+		idx[c.Name] = i
+	}
+	seen := make([]bool, len(a))
+	for _, c := range b {
+		if i, ok := idx[c.Name]; ok {
+			a[i].Type = MergeType(a[i].Type, c.Type)
+			a[i].Nullable = a[i].Nullable || c.Nullable
+			seen[i] = true
+			continue
+		}
+		c.Nullable = true
+		c.Position = len(a) + 1
+		a = append(a, c)
+	}
+	for i, ok := range seen {
+		if !ok {
+			a[i].Nullable = true
+		}
+	}
+	return a
 }
 
 type builtTable struct {
@@ -612,10 +691,27 @@ type builtTable struct {
 // group is the files of one dataset being merged.
 type group struct {
 	schema     *fileSchema
+	key        string // compatKey
 	partitions []string
 	files      int
 	size       int64
 	firstRel   string
+}
+
+// joinGroup finds the group a file belongs to: the first of a compatible kind whose columns
+// overlap the file's enough (any, for Hive partitions). Nil means a new group.
+func joinGroup(groups []*group, f *fileSchema, parts []partition) *group {
+	key := f.compatKey(parts)
+	names := f.names()
+	for _, g := range groups {
+		if g.key != key {
+			continue
+		}
+		if len(parts) > 0 || overlap(names, g.schema.names()) >= sameDataset {
+			return g
+		}
+	}
+	return nil
 }
 
 // readDataset reads every file of one dataset folder and builds its tables.
@@ -641,7 +737,6 @@ func (st *settings) readDataset(ctx context.Context, b *blob.Bucket, dir string,
 	var (
 		failed []schema.AssetError
 		groups []*group
-		bySig  = map[string]*group{}
 	)
 	for i, e := range entries {
 		if errs[i] != nil {
@@ -657,14 +752,12 @@ func (st *settings) readDataset(ctx context.Context, b *blob.Bucket, dir string,
 		if results[i] == nil {
 			continue
 		}
-		sig := results[i].signature(e.partitions)
-		g := bySig[sig]
+		g := joinGroup(groups, results[i], e.partitions)
 		if g == nil {
-			g = &group{schema: results[i], firstRel: e.rel}
+			g = &group{schema: results[i], key: results[i].compatKey(e.partitions), firstRel: e.rel}
 			for _, p := range e.partitions {
 				g.partitions = append(g.partitions, p.key)
 			}
-			bySig[sig] = g
 			groups = append(groups, g)
 		} else {
 			g.schema.merge(results[i])
