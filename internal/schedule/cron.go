@@ -46,7 +46,7 @@ type cronSchedule struct {
 func parseCron(expr, body string, loc *time.Location) (*cronSchedule, error) {
 	fields := strings.Fields(body)
 	if len(fields) != 6 {
-		return nil, syntaxErr(expr, "want 6 fields (minute hour day-of-month month day-of-week year), got %d", len(fields))
+		return nil, syntaxErr(expr, "%s; got %d%s", CronFields, len(fields), fieldCountHint(fields))
 	}
 	var engineFields [5]string
 	var err error
@@ -83,6 +83,25 @@ func parseCron(expr, body string, loc *time.Location) (*cronSchedule, error) {
 		return nil, syntaxErr(expr, "internal error: cron engine rejected %q: %v", strings.Join(engineFields[:], " "), err)
 	}
 	return &cronSchedule{loc: loc, years: years, engine: engine}, nil
+}
+
+// CronFields says what a cron() expression is made of; messages about a wrong field count, or
+// about an expression where only cron() is accepted, start with it.
+const CronFields = "cron() needs 6 fields: minutes hours day-of-month month day-of-week year"
+
+// cronExample is a valid 6-field expression to show next to a message.
+const cronExample = "cron(0 12 * * ? *)"
+
+// fieldCountHint explains the usual reasons for a wrong field count: a 5-field Unix cron (no
+// year, and no ? in a day field) or a 7-field Quartz cron (seconds first).
+func fieldCountHint(fields []string) string {
+	switch len(fields) {
+	case 5:
+		return " (a Unix crontab line has 5: add the year and put ? in day-of-month or day-of-week, e.g. " + cronExample + " for 12:00 every day)"
+	case 7:
+		return " (a Quartz cron has 7, starting with seconds: drop the seconds field, e.g. " + cronExample + ")"
+	}
+	return " (e.g. " + cronExample + " for 12:00 every day)"
 }
 
 // parseDom reads the day-of-month field and returns it in the engine's syntax.

@@ -83,8 +83,11 @@ func TestParseRejectsWithExactMessage(t *testing.T) {
 		{"cron both specified", "cron(0 12 * * * *)", "cron(0 12 * * * *): day-of-month and day-of-week cannot both be specified; use ? in one of them"},
 		{"cron both values", "cron(0 12 1 * MON *)", "cron(0 12 1 * MON *): day-of-month and day-of-week cannot both be specified; use ? in one of them"},
 		{"cron both ?", "cron(0 12 ? * ? *)", "cron(0 12 ? * ? *): day-of-month and day-of-week cannot both be ?; give one of them a value or *"},
-		{"cron five fields", "cron(0 12 * * ?)", "cron(0 12 * * ?): want 6 fields (minute hour day-of-month month day-of-week year), got 5"},
-		{"cron seven fields", "cron(0 0 12 * * ? *)", "cron(0 0 12 * * ? *): want 6 fields (minute hour day-of-month month day-of-week year), got 7"},
+		{"cron five fields", "cron(0 12 * * ?)", "cron(0 12 * * ?): cron() needs 6 fields: minutes hours day-of-month month day-of-week year; got 5 (a Unix crontab line has 5: add the year and put ? in day-of-month or day-of-week, e.g. cron(0 12 * * ? *) for 12:00 every day)"},
+		{"cron seven fields", "cron(0 0 12 * * ? *)", "cron(0 0 12 * * ? *): cron() needs 6 fields: minutes hours day-of-month month day-of-week year; got 7 (a Quartz cron has 7, starting with seconds: drop the seconds field, e.g. cron(0 12 * * ? *))"},
+		{"cron three fields", "cron(0 12 *)", "cron(0 12 *): cron() needs 6 fields: minutes hours day-of-month month day-of-week year; got 3 (e.g. cron(0 12 * * ? *) for 12:00 every day)"},
+		{"bare cron fields", "0 12 * * ?", "0 12 * * ?: schedule expression must be rate(...), cron(...) or at(...); to run at wall-clock times write the fields inside cron(): cron() needs 6 fields: minutes hours day-of-month month day-of-week year, e.g. cron(0 12 * * ? *)"},
+		{"words", "every day at noon please", "every day at noon please: schedule expression must be rate(...), cron(...) or at(...)"},
 		{"minute 61", "cron(61 12 * * ? *)", `cron(61 12 * * ? *): minute field "61" is out of range 0-59`},
 		{"minute 61 in list", "cron(0,61 12 * * ? *)", `cron(0,61 12 * * ? *): minute field "0,61": value 61 is out of range 0-59`},
 		{"hour 24", "cron(0 24 * * ? *)", `cron(0 24 * * ? *): hour field "24" is out of range 0-23`},
@@ -153,8 +156,11 @@ func TestValidateCronAcceptsOnlyCron(t *testing.T) {
 		expr, want string
 	}{
 		{"cron(0 12 ? * MON-FRI *)", ""},
-		{"rate(5 minutes)", "rate(5 minutes): only cron(...) expressions are accepted here, not rate(...)"},
-		{"at(2026-03-01T09:30:00)", "at(2026-03-01T09:30:00): only cron(...) expressions are accepted here, not at(...)"},
+		{"rate(5 minutes)", "rate(5 minutes): only cron() is accepted here, not rate(): cron() needs 6 fields: minutes hours day-of-month month day-of-week year, e.g. cron(0 12 * * ? *)"},
+		{"at(2026-03-01T09:30:00)", "at(2026-03-01T09:30:00): only cron() is accepted here, not at(): cron() needs 6 fields: minutes hours day-of-month month day-of-week year, e.g. cron(0 12 * * ? *)"},
+		{"15 3 * * ?", "15 3 * * ?: only cron() is accepted here; write the fields inside cron(): cron() needs 6 fields: minutes hours day-of-month month day-of-week year, e.g. cron(0 12 * * ? *)"},
+		{"daily", "daily: only cron() is accepted here: cron() needs 6 fields: minutes hours day-of-month month day-of-week year, e.g. cron(0 12 * * ? *)"},
+		{"cron(0 12 * * *)", "cron(0 12 * * *): cron() needs 6 fields: minutes hours day-of-month month day-of-week year; got 5 (a Unix crontab line has 5: add the year and put ? in day-of-month or day-of-week, e.g. cron(0 12 * * ? *) for 12:00 every day)"},
 		{"cron(0 12 * * * *)", "cron(0 12 * * * *): day-of-month and day-of-week cannot both be specified; use ? in one of them"},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {

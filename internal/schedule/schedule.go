@@ -123,12 +123,20 @@ func Validate(expr string) error {
 // ValidateCron is Validate for callers that accept only cron(...) expressions, such as DataZone
 // data source schedules.
 func ValidateCron(expr string) error {
+	e := strings.TrimSpace(expr)
+	if e != "" && !strings.HasPrefix(e, "cron(") && !strings.HasPrefix(e, "rate(") && !strings.HasPrefix(e, "at(") {
+		hint := ""
+		if looksLikeCronFields(e) {
+			hint = "; write the fields inside cron()"
+		}
+		return syntaxErr(e, "only cron() is accepted here%s: %s, e.g. %s", hint, CronFields, cronExample)
+	}
 	s, err := parse(expr, time.UTC)
 	if err != nil {
 		return err
 	}
 	if s.kind != Cron {
-		return syntaxErr(s.expr, "only cron(...) expressions are accepted here, not %s(...)", s.kind)
+		return syntaxErr(s.expr, "only cron() is accepted here, not %s(): %s, e.g. %s", s.kind, CronFields, cronExample)
 	}
 	return nil
 }
@@ -164,12 +172,34 @@ func parse(expr string, loc *time.Location) (*Schedule, error) {
 	case At:
 		impl, err = parseAt(e, body, loc)
 	default:
+		if looksLikeCronFields(e) {
+			return nil, syntaxErr(e, "schedule expression must be rate(...), cron(...) or at(...); to run at wall-clock times write the fields inside cron(): %s, e.g. %s", CronFields, cronExample)
+		}
 		return nil, syntaxErr(e, "schedule expression must be rate(...), cron(...) or at(...)")
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &Schedule{expr: e, kind: kind, loc: loc, impl: impl}, nil
+}
+
+// looksLikeCronFields reports whether e is bare cron fields ("0 12 * * ?") someone forgot to wrap
+// in cron(...): several space-separated fields made of cron characters.
+func looksLikeCronFields(e string) bool {
+	fields := strings.Fields(e)
+	if len(fields) < 5 || len(fields) > 7 {
+		return false
+	}
+	numeric := 0
+	for _, f := range fields {
+		if strings.Trim(f, "0123456789*?,-/#ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
+			return false
+		}
+		if strings.ContainsAny(f[:1], "0123456789*?") {
+			numeric++
+		}
+	}
+	return numeric >= 3
 }
 
 // NextAfterDowntime decides what a scheduler does when it looks at a schedule whose planned fire

@@ -356,7 +356,9 @@ func validateCommon(v *awsapi.Validator, in *dataSourceInput) {
 		}
 		if s.Schedule != "" {
 			v.Length("schedule.schedule", s.Schedule, 1, 256)
-			v.Pattern("schedule.schedule", s.Schedule, cronRe)
+			if problem := scheduleProblem(s.Schedule); problem != "" {
+				v.Fail("schedule.schedule", s.Schedule, problem)
+			}
 		}
 	}
 	v.Count("assetFormsInput", len(in.AssetFormsInput), 0, 10)
@@ -407,15 +409,30 @@ func checkSemantics(d *dataSourceDoc) error {
 			len(dbs), strings.Join(dbs, ", "))
 	}
 	if s := d.Schedule; s != nil && s.Schedule != "" {
-		expr := cronExpr(s.Schedule)
-		if err := schedule.ValidateCron(expr); err != nil {
-			return invalid("1 validation error detected: Value at 'schedule.schedule' failed to satisfy constraint: %v", err)
-		}
 		if _, err := schedule.LoadLocation(s.Timezone); err != nil {
 			return invalid("schedule.timezone %s: %v", s.Timezone, err)
 		}
 	}
 	return nil
+}
+
+// scheduleProblem says in words what is wrong with a data source schedule ("" when nothing):
+// the cron grammar's message when it is not a valid 6-field cron() (a 5-field cron, a rate(), a
+// bad field), else the restriction of DataZone's CronString pattern the cron grammar allows
+// (one minute and one hour value). The expression itself is not repeated: the model marks the
+// schedule sensitive.
+func scheduleProblem(s string) string {
+	if err := schedule.ValidateCron(cronExpr(s)); err != nil {
+		if se, ok := errors.AsType[*schedule.SyntaxError](err); ok {
+			return se.Msg
+		}
+		return err.Error()
+	}
+	if !cronRe.MatchString(s) {
+		return "DataZone schedules take a single minute (0-59) and a single hour (0-23), e.g. cron(30 2 * * ? *); " +
+			"Member must satisfy regular expression pattern: " + cronModel
+	}
+	return ""
 }
 
 // cronExpr extracts "cron(...)" from a schedule the model pattern accepted (it allows text

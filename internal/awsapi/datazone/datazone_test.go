@@ -857,3 +857,52 @@ func TestValidationAndNotFound(t *testing.T) {
 		t.Errorf("the other data source was deleted: %v", err)
 	}
 }
+
+// TestScheduleMessagesSayWhatIsExpected: a schedule DataZone cannot take is a ValidationException
+// whose message says what a cron() needs, not the model's regular expression, and never repeats
+// the (sensitive) expression.
+func TestScheduleMessagesSayWhatIsExpected(t *testing.T) {
+	w := newWorld(t, servertest.Options{})
+	ctx := context.Background()
+	arn := w.secret("any", map[string]any{"engine": "postgres", "host": "127.0.0.1", "port": 5432, "username": "u", "password": "p"})
+	ds := w.dataSource("scheduled", redshift(arn, rf("db", "")))
+	for _, tc := range []struct {
+		schedule string
+		want     []string
+	}{
+		{"cron(0 12 * * *)", []string{"cron() needs 6 fields: minutes hours day-of-month month day-of-week year; got 5", "cron(0 12 * * ? *)"}},
+		{"cron(0 0 12 * * ? *)", []string{"cron() needs 6 fields: minutes hours day-of-month month day-of-week year; got 7", "seconds"}},
+		{"rate(5 minutes)", []string{"only cron() is accepted here, not rate()", "cron() needs 6 fields: minutes hours day-of-month month day-of-week year"}},
+		{"15 3 * * ?", []string{"only cron() is accepted here; write the fields inside cron()", "cron() needs 6 fields"}},
+		{"cron(0 12 * * * *)", []string{"day-of-month and day-of-week cannot both be specified"}},
+		{"cron(0/15 * * * ? *)", []string{"a single minute (0-59) and a single hour (0-23)"}},
+	} {
+		t.Run(tc.schedule, func(t *testing.T) {
+			check := func(op string, err error) {
+				t.Helper()
+				var ve *types.ValidationException
+				if !errors.As(err, &ve) {
+					t.Fatalf("%s with schedule %q: %v; want a ValidationException", op, tc.schedule, err)
+				}
+				msg := aws.ToString(ve.Message)
+				for _, want := range tc.want {
+					if !strings.Contains(msg, want) {
+						t.Errorf("%s message %q does not say %q", op, msg, want)
+					}
+				}
+				if !strings.Contains(msg, "'schedule.schedule'") || strings.Contains(msg, "regular expression") && !strings.Contains(tc.schedule, "0/15") {
+					t.Errorf("%s message %q: want the member named and no regular expression", op, msg)
+				}
+				if strings.Contains(msg, tc.schedule) {
+					t.Errorf("%s message %q repeats the sensitive schedule", op, msg)
+				}
+			}
+			sc := &types.ScheduleConfiguration{Schedule: aws.String(tc.schedule), Timezone: types.TimezoneUtc}
+			_, err := w.dz.CreateDataSource(ctx, &dz.CreateDataSourceInput{DomainIdentifier: &w.domain, ProjectIdentifier: &w.project,
+				Name: aws.String("s"), Type: aws.String("REDSHIFT"), Configuration: redshift(arn, rf("db", "")), Schedule: sc})
+			check("CreateDataSource", err)
+			_, err = w.dz.UpdateDataSource(ctx, &dz.UpdateDataSourceInput{DomainIdentifier: &w.domain, Identifier: &ds, Schedule: sc})
+			check("UpdateDataSource", err)
+		})
+	}
+}
