@@ -48,6 +48,23 @@
 //		"dms": dms, "appsync": appsync, "sts": awsapi.STS{},
 //	}}
 //
+// # Declarative shapes
+//
+// An operation is its input and output shapes plus one function. The input struct declares the
+// model's constraints in `aws` tags and the front door enforces them before the function runs
+// (JSONOp always; restJson1 handlers through RESTRequest.DecodeShape), answering with the
+// service's validation code (JSONProtocol.ValidationErrorCode) in AWS's words:
+//
+//	type GetTablesInput struct {
+//		DatabaseName string  `aws:"required,len=1:255,pattern=singleline"`
+//		Expression   *string `aws:"len=0:2048,pattern=singleline"`
+//		MaxResults   *int32  `aws:"range=1:100"`
+//	}
+//
+// See Validate (shape.go) for the options: required, len, count, range, enum, pattern,
+// sensitive, and item./key./value. for list elements and map entries. Hand-written Validator
+// calls remain for rules the model cannot state (one of two members, cross-member checks).
+//
 // # Errors
 //
 // Return an *Error (Errorf, or &Error{... Fields: ...} for extra members) for anything the

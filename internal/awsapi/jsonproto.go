@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -21,6 +22,10 @@ type JSONProtocol struct {
 	// InternalErrorCode replaces CodeInternalFailure in answers: "InternalServiceError" for
 	// Secrets Manager. Empty keeps "InternalFailure".
 	InternalErrorCode string
+	// ValidationErrorCode is the code of shape constraint violations (see Validate):
+	// "InvalidInputException" (Glue), "InvalidParameterException" (Secrets Manager). Empty
+	// means "ValidationException". Status 400.
+	ValidationErrorCode string
 }
 
 // JSONOperation runs one awsJson1.1 operation on the raw request body and returns the response
@@ -28,12 +33,20 @@ type JSONProtocol struct {
 type JSONOperation func(ctx context.Context, body []byte) ([]byte, error)
 
 // JSONOp adapts a typed operation: it decodes the body into a new In (an empty body is {};
-// malformed JSON or a member of the wrong type is a SerializationException) and encodes the
-// *Out it returns (nil → {}).
+// malformed JSON or a member of the wrong type is a SerializationException), checks the
+// constraints In declares in `aws` tags (Validate; the service answers violations with its
+// ValidationErrorCode) and encodes the *Out fn returns (nil → {}). In's tags are compiled here,
+// so a malformed tag panics when the service is built.
 func JSONOp[In, Out any](fn func(ctx context.Context, in *In) (*Out, error)) JSONOperation {
+	if t := reflect.TypeFor[In](); t.Kind() == reflect.Struct {
+		mustCompileShape(t)
+	}
 	return func(ctx context.Context, body []byte) ([]byte, error) {
 		in := new(In)
 		if err := DecodeJSON(body, in, CodeSerialization, http.StatusBadRequest); err != nil {
+			return nil, err
+		}
+		if err := Validate(in); err != nil {
 			return nil, err
 		}
 		out, err := fn(ctx, in)
@@ -111,6 +124,9 @@ func NewJSONService(p JSONProtocol, ops map[string]JSONOperation) (*JSONService,
 	if p.MessageMember == "" {
 		p.MessageMember = "message"
 	}
+	if p.ValidationErrorCode == "" {
+		p.ValidationErrorCode = "ValidationException"
+	}
 	for name, op := range ops {
 		if name == "" || strings.Contains(name, ".") || op == nil {
 			return nil, fmt.Errorf("json service %s: bad operation %q", p.TargetPrefix, name)
@@ -138,7 +154,7 @@ func (s *JSONService) Serve(ctx context.Context, req *Request) (string, *Respons
 	noteOperation(ctx, name)
 	body, err := op(ctx, req.Body)
 	if err != nil {
-		return name, nil, err
+		return name, nil, asValidationError(err, s.proto.ValidationErrorCode)
 	}
 	return name, &Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {jsonContentType}}, Body: body}, nil
 }

@@ -57,6 +57,22 @@ func (r *RESTRequest) DecodeJSON(v any) error {
 	return DecodeJSON(r.Body, v, r.validationCode, http.StatusBadRequest)
 }
 
+// DecodeShape decodes the body into v like DecodeJSON, then checks the constraints v declares
+// in `aws` tags (Validate); violations are the service's validation error. Members bound from
+// labels or the query string are checked when set on v before calling CheckShape.
+func (r *RESTRequest) DecodeShape(v any) error {
+	if err := r.DecodeJSON(v); err != nil {
+		return err
+	}
+	return r.CheckShape(v)
+}
+
+// CheckShape checks the constraints v declares in `aws` tags; violations are the service's
+// validation error.
+func (r *RESTRequest) CheckShape(v any) error {
+	return asValidationError(Validate(v), r.validationCode)
+}
+
 // QueryInt reads query parameter name as an integer within [min, max]; ok is false when it is
 // absent. A value that is not an integer or out of range is the service's validation error.
 func (r *RESTRequest) QueryInt(name string, min, max int64) (n int64, ok bool, err error) {
