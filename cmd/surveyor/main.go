@@ -1,16 +1,19 @@
 // Command surveyor discovers what is inside data sources and keeps a catalog of it.
 //
 //	surveyor scan URI     read one source's schema and print it
+//	surveyor diff A B     print what changed between two schemas (files or URIs); exit 2 if anything did
 //	surveyor serve        serve the AWS APIs and run discovery in the background
 //	surveyor env          print the export lines for the AWS CLI and SDKs
 //	surveyor keys create  make a key pair for an account
 //	surveyor version      print the version
 //
-// Errors are printed as one line on standard error, and the exit status is 1.
+// Errors are printed as one line on standard error, and the exit status is 1 (diff exits 2 when
+// the schemas differ).
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,6 +30,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	var exit *exitError
+	if errors.As(err, &exit) {
+		os.Exit(exit.code)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "surveyor:", err)
 		os.Exit(1)
@@ -44,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(scanCommand(), serveCommand(), envCommand(), keysCommand(), versionCommand())
+	root.AddCommand(scanCommand(), diffCommand(), serveCommand(), envCommand(), keysCommand(), versionCommand())
 	return root.ExecuteContext(ctx)
 }
 

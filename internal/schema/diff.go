@@ -32,6 +32,8 @@ const (
 	ColumnGenerated   ChangeKind = "column_generated"
 	ColumnPosition    ChangeKind = "column_position"
 	ColumnOther       ChangeKind = "column_other"
+	// ColumnEnumValues is a column whose type changed only in its enum (or set) values.
+	ColumnEnumValues  ChangeKind = "column_enum_values"
 	PrimaryKeyChanged ChangeKind = "primary_key"
 	ForeignKeyAdded   ChangeKind = "foreign_key_added"
 	ForeignKeyDropped ChangeKind = "foreign_key_dropped"
@@ -53,10 +55,17 @@ const (
 )
 
 // Change is one difference within an asset. Object names the column, constraint or index.
+// Describe renders it for people.
 type Change struct {
 	Kind   ChangeKind `json:"kind"`
 	Object string     `json:"object,omitempty"`
 	Detail string     `json:"detail,omitempty"`
+	// Target is the table a foreign key change references ("table", or "namespace.table" when
+	// it is in another namespace).
+	Target string `json:"target,omitempty"`
+	// Gained and Lost are the values an enum gained and lost (ColumnEnumValues).
+	Gained []string `json:"gained,omitempty"`
+	Lost   []string `json:"lost,omitempty"`
 }
 
 // AssetDiff is how one asset changed.
@@ -122,8 +131,9 @@ func DiffTable(ref Ref, old, new *Table) AssetDiff {
 	}; pk(old.PrimaryKey) != pk(new.PrimaryKey) {
 		add(PrimaryKeyChanged, "", "%s → %s", pk(old.PrimaryKey), pk(new.PrimaryKey))
 	}
-	ch = append(ch, diffNamed(old.ForeignKeys, new.ForeignKeys, func(f ForeignKey) string { return f.Name }, describeFK,
-		ForeignKeyAdded, ForeignKeyDropped, ForeignKeyChanged)...)
+	ch = append(ch, fkTargets(ref, old.ForeignKeys, new.ForeignKeys,
+		diffNamed(old.ForeignKeys, new.ForeignKeys, func(f ForeignKey) string { return f.Name }, describeFK,
+			ForeignKeyAdded, ForeignKeyDropped, ForeignKeyChanged))...)
 	ch = append(ch, diffNamed(old.Uniques, new.Uniques, func(c Constraint) string { return c.Name },
 		func(c Constraint) string { return "(" + strings.Join(c.Columns, ", ") + ")" },
 		UniqueAdded, UniqueDropped, UniqueChanged)...)
@@ -176,7 +186,12 @@ func diffColumn(o, n Column) []Change {
 	}
 	ot, nt := o.Type, n.Type
 	if string(mustJSON(ot)) != string(mustJSON(nt)) {
-		add(ColumnType, "%s → %s", ot.Declared, nt.Declared)
+		if gained, lost, ok := enumValuesOnly(ot, nt); ok {
+			ch = append(ch, Change{Kind: ColumnEnumValues, Object: n.Name, Detail: fmt.Sprintf("%s → %s", ot.Declared, nt.Declared),
+				Gained: gained, Lost: lost})
+		} else {
+			add(ColumnType, "%s → %s", ot.Declared, nt.Declared)
+		}
 	}
 	if o.Nullable != n.Nullable {
 		add(ColumnNullability, "%s → %s", nullability(o.Nullable), nullability(n.Nullable))
