@@ -195,6 +195,12 @@ func allNames(rec []string) bool {
 
 // csvSchema infers the columns of a delimited file from its head and spread samples.
 func csvSchema(s *sample, forceDelim, forceQuote byte, header string, maxRows int) (*fileSchema, error) {
+	return csvSchemaNamed(s, forceDelim, forceQuote, header, nil, maxRows)
+}
+
+// csvSchemaNamed is csvSchema with explicit column names (a crawler's CSV classifier Header):
+// they name the columns, and the first record is skipped only when header is "true".
+func csvSchemaNamed(s *sample, forceDelim, forceQuote byte, header string, names []string, maxRows int) (*fileSchema, error) {
 	d := sniffDialect(s.head, forceDelim, forceQuote)
 	headRows := maxRows
 	if len(s.chunks) > 0 {
@@ -215,10 +221,12 @@ func csvSchema(s *sample, forceDelim, forceQuote byte, header string, maxRows in
 	default:
 		d.header = detectHeader(recs)
 	}
-	var names []string
-	if d.header {
+	switch {
+	case d.header && len(names) > 0:
+		recs = recs[1:]
+	case d.header:
 		names, recs = recs[0], recs[1:]
-	} else {
+	case len(names) == 0:
 		for i := range recs[0] {
 			names = append(names, "col"+strconv.Itoa(i))
 		}
@@ -260,7 +268,8 @@ func csvSchema(s *sample, forceDelim, forceQuote byte, header string, maxRows in
 	if d.quote != 0 {
 		opts["quote"] = string(d.quote)
 	}
-	return &fileSchema{format: "csv", options: opts, text: cols}, nil
+	quoted := d.quote != 0 && bytes.IndexByte(s.head, d.quote) >= 0
+	return &fileSchema{format: "csv", options: opts, text: cols, quoted: quoted, records: int64(len(recs))}, nil
 }
 
 // uniqueNames makes column names unique and non-empty: blanks become colN, repeats get _2, _3.

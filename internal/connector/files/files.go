@@ -378,7 +378,7 @@ type fileEntry struct {
 	rel         string // path relative to the root
 	size        int64
 	format      string // csv, tsv, json, parquet
-	compression string // "" or gzip
+	compression string // "", gzip, bzip2 or snappy
 	partitions  []partition
 }
 
@@ -387,8 +387,11 @@ type partition struct{ key, value string }
 // formatOf tells a file's format from its name; ok is false for files we do not read.
 func formatOf(name string) (format, compression string, ok bool) {
 	n := strings.ToLower(name)
-	if strings.HasSuffix(n, ".gz") {
-		compression, n = "gzip", strings.TrimSuffix(n, ".gz")
+	for ext, c := range compressions {
+		if strings.HasSuffix(n, ext) {
+			compression, n = c, strings.TrimSuffix(n, ext)
+			break
+		}
 	}
 	switch path.Ext(n) {
 	case ".csv":
@@ -536,6 +539,8 @@ type fileSchema struct {
 	json    *jsonType       // json (a struct)
 	cols    []schema.Column // parquet
 	rows    *int64          // parquet: rows from the footer
+	quoted  bool            // csv: the sample had quoted fields
+	records int64           // text: records read from the head of the file
 }
 
 func (f *fileSchema) columns() []schema.Column {
@@ -834,7 +839,7 @@ func (st *settings) readFile(ctx context.Context, b *blob.Bucket, e *fileEntry, 
 		atomic.AddInt64(&stats.ParquetBytesRead, o.read.Load())
 		return fs, err
 	}
-	s, err := o.sample(ctx, e.compression == "gzip")
+	s, err := o.sample(ctx, e.compression)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package files
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -187,6 +188,7 @@ const (
 // first-seen order) and lists. Values of incompatible kinds make a string, as Glue does.
 type jsonType struct {
 	kind     jsonKind
+	wide     bool // an integer outside the 32-bit range was seen
 	nullable bool // a null was seen (or, for a field, the key was missing in some object)
 	fields   []*jsonField
 	index    map[string]int
@@ -217,8 +219,8 @@ func jsonTypeFrom(dec *json.Decoder, tok json.Token, depth int) (*jsonType, erro
 	case bool:
 		return &jsonType{kind: jBoolean}, nil
 	case json.Number:
-		if _, err := x.Int64(); err == nil {
-			return &jsonType{kind: jInteger}, nil
+		if n, err := x.Int64(); err == nil {
+			return &jsonType{kind: jInteger, wide: n < math.MinInt32 || n > math.MaxInt32}, nil
 		}
 		return &jsonType{kind: jDecimal}, nil
 	case string:
@@ -307,6 +309,7 @@ func mergeJSON(a, b *jsonType) *jsonType {
 	case a.kind == b.kind && a.kind == jList:
 		a.elem = mergeJSON(a.elem, b.elem)
 	case a.kind == b.kind:
+		a.wide = a.wide || b.wide
 	case (a.kind == jInteger && b.kind == jDecimal) || (a.kind == jDecimal && b.kind == jInteger):
 		a.kind = jDecimal
 	default:
@@ -318,7 +321,10 @@ func mergeJSON(a, b *jsonType) *jsonType {
 
 // schemaType renders an inferred JSON type in Glue's notation: bigint, decimal, boolean, string,
 // struct<a:bigint,b:string>, array<string>.
-func (t *jsonType) schemaType() schema.Type {
+func (t *jsonType) schemaType() schema.Type { return t.typeOf(false) }
+
+// typeOf names the type; fine names integers that fit 32 bits "int" (Reader's finer view).
+func (t *jsonType) typeOf(fine bool) schema.Type {
 	if t == nil {
 		return schema.Type{Declared: "string", Base: "string"}
 	}
@@ -326,28 +332,33 @@ func (t *jsonType) schemaType() schema.Type {
 	case jBoolean:
 		return schema.Type{Declared: "boolean", Base: "boolean"}
 	case jInteger:
+		if fine && !t.wide {
+			return schema.Type{Declared: "int", Base: "int"}
+		}
 		return schema.Type{Declared: "bigint", Base: "bigint"}
 	case jDecimal:
 		return schema.Type{Declared: "decimal", Base: "decimal"}
 	case jStruct:
-		cols := t.columns()
+		cols := t.columnsOf(fine)
 		parts := make([]string, len(cols))
 		for i, c := range cols {
 			parts[i] = c.Name + ":" + c.Type.Declared
 		}
 		return schema.Type{Declared: "struct<" + strings.Join(parts, ",") + ">", Base: "struct", Fields: cols}
 	case jList:
-		e := t.elem.schemaType()
+		e := t.elem.typeOf(fine)
 		return schema.Type{Declared: "array<" + e.Declared + ">", Base: "array", Elem: &e}
 	}
 	return schema.Type{Declared: "string", Base: "string"}
 }
 
 // columns are a struct's fields as columns; a field is nullable when it was null or missing.
-func (t *jsonType) columns() []schema.Column {
+func (t *jsonType) columns() []schema.Column { return t.columnsOf(false) }
+
+func (t *jsonType) columnsOf(fine bool) []schema.Column {
 	cols := make([]schema.Column, len(t.fields))
 	for i, f := range t.fields {
-		cols[i] = schema.Column{Name: f.name, Position: i + 1, Type: f.typ.schemaType(),
+		cols[i] = schema.Column{Name: f.name, Position: i + 1, Type: f.typ.typeOf(fine),
 			Nullable: f.typ == nil || f.typ.nullable || f.typ.kind == jNull || f.present < t.objects}
 	}
 	return cols

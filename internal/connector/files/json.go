@@ -88,5 +88,5 @@ func jsonSchema(s *sample, maxRows int) (*fileSchema, error) {
 	if rec == nil {
 		return nil, fmt.Errorf("no JSON record found")
 	}
-	return &fileSchema{format: "json", options: map[string]string{"format": "json", "layout": layout}, json: rec}, nil
+	return &fileSchema{format: "json", options: map[string]string{"format": "json", "layout": layout}, json: rec, records: int64(n)}, nil
 }

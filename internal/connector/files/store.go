@@ -2,7 +2,6 @@ package files
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -206,26 +205,9 @@ type sample struct {
 // sample reads a text file's head and, when the file is larger and not compressed, chunks
 // samples spread evenly over the rest, each trimmed to whole lines. A compressed file cannot be
 // entered in the middle, so only its (decompressed) head is read.
-func (o *object) sample(ctx context.Context, gz bool) (*sample, error) {
-	if gz {
-		r, err := o.b.NewReader(ctx, o.key, nil)
-		if err != nil {
-			return nil, readError(err)
-		}
-		defer r.Close()
-		cr := &countingReader{r: r, o: o}
-		zr, err := gzip.NewReader(cr)
-		if err != nil {
-			return nil, fmt.Errorf("not a valid gzip file: %w", err)
-		}
-		head, err := readAllInto(make([]byte, 0, headBytes+1), zr)
-		if err != nil {
-			return nil, fmt.Errorf("corrupt gzip data: %w", err)
-		}
-		if len(head) > headBytes {
-			return &sample{head: head[:headBytes]}, nil
-		}
-		return &sample{head: head, complete: true}, nil
+func (o *object) sample(ctx context.Context, compression string) (*sample, error) {
+	if compression != "" {
+		return o.compressedHead(ctx, compression)
 	}
 	head, err := o.readRange(ctx, 0, min(o.size, headBytes))
 	if err != nil {
