@@ -54,7 +54,8 @@ type item struct {
 //
 // Each of these clears the asset's missing flag, except a failure, which changes nothing. When
 // the snapshot is complete, assets of the source that it does not mention and that are in scope
-// are marked missing (counted in Stats.Missing, without an activity); nothing is ever deleted.
+// are marked missing (counted in Stats.Missing, without an activity, and recorded as removed by
+// this run: RemovedByRun); nothing is ever deleted.
 // A table listed twice in the snapshot is applied once.
 func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats, error) {
 	var st Stats
@@ -137,10 +138,12 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 		}
 	}
 	var missing []any
+	var removals [][]any // which run removed which asset: asset_removals
 	if in.Snapshot.Complete {
 		for ref, e := range known {
 			if !e.seen && !e.missing && (in.InScope == nil || in.InScope(ref)) {
 				missing = append(missing, e.id)
+				removals = append(removals, []any{in.RunID, e.id, e.revision, now})
 			}
 		}
 		st.Missing = len(missing)
@@ -162,6 +165,9 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 	}
 	if err := setMissing(ctx, tx, missing, true, now); err != nil {
 		return Stats{}, fmt.Errorf("mark missing assets of run %s: %w", in.RunID, err)
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO asset_removals (run_id, asset_id, revision, created_at) VALUES `, removals, ""); err != nil {
+		return Stats{}, fmt.Errorf("record removed assets of run %s: %w", in.RunID, err)
 	}
 	if err := refreshMeta(ctx, tx, metaRows); err != nil {
 		return Stats{}, fmt.Errorf("refresh meta of run %s: %w", in.RunID, err)
