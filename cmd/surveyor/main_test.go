@@ -195,3 +195,40 @@ func TestScanPrintsEveryObjectKind(t *testing.T) {
 		})
 	}
 }
+
+// TestScanRunsNoPlantedCode scans a PostgreSQL database whose owner planted, in public, functions
+// and operators named like the catalog functions a scan calls: the scan succeeds, prints the
+// right schema and runs none of them.
+func TestScanRunsNoPlantedCode(t *testing.T) {
+	d := testdb.New(t, connector.Postgres, "surveyor_cliplant")
+	d.Exec(t, testdb.PlantedSchema...)
+	traps := testdb.PlantPostgres(t, d)
+	out, err := scan(t, testdb.PGDSN(d.Source), "--format", "json")
+	if ran := traps.Ran(t); len(ran) > 0 {
+		t.Fatalf("the scan ran planted code: %v", ran)
+	}
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	var snap schema.Snapshot
+	if err := json.Unmarshal([]byte(out), &snap); err != nil {
+		t.Fatalf("json output does not decode: %v", err)
+	}
+	var names []string
+	for _, a := range snap.Assets() {
+		names = append(names, a.Ref.Namespace+"."+a.Ref.Table)
+	}
+	if got := strings.Join(names, ","); got != "public.events,public.events_2024,public.people,public.pet_owners,public.pets,public.planted_ran" {
+		t.Errorf("tables = %s", got)
+	}
+	for _, a := range snap.Assets() {
+		if a.Ref.Table == "people" && (len(a.Table.Checks) != 1 || a.Table.Checks[0].Expression != "age >= 0") {
+			t.Errorf("people checks = %+v", a.Table.Checks)
+		}
+	}
+	for _, want := range []string{`"lower(name)"`, `"sad"`, `"RANGE (at)"`, `JOIN public.pets pe ON`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s", want)
+		}
+	}
+}

@@ -906,3 +906,47 @@ func TestScheduleMessagesSayWhatIsExpected(t *testing.T) {
 		})
 	}
 }
+
+// TestPlantedFunctionsNeverRunOnPostgres: a source owner planted, in public, functions and
+// operators named like the catalog functions a scan calls, each recording that it ran and
+// raising. A DataZone run reads the schema right and runs none of them.
+func TestPlantedFunctionsNeverRunOnPostgres(t *testing.T) {
+	w := newWorld(t, servertest.Options{})
+	ctx := context.Background()
+	db := testdb.New(t, connector.Postgres, "surveyor_dzplant")
+	db.Exec(t, testdb.PlantedSchema...)
+	traps := testdb.PlantPostgres(t, db)
+	arn := w.secret("pg-planted", dbSecret("postgres", db.Source))
+	ds := w.dataSource("planted", redshift(arn, rf(db.Source.Database, "public", "INCLUDE *")))
+
+	run := w.run(ds)
+	if ran := traps.Ran(t); len(ran) > 0 {
+		t.Fatalf("the run ran planted code: %v", ran)
+	}
+	if run.Status != types.DataSourceRunStatusSuccess || statsOf(run.RunStatisticsForAssets) != (stats{added: 6}) {
+		t.Fatalf("run: %s %+v %v", run.Status, statsOf(run.RunStatisticsForAssets), aws.ToString(run.ErrorMessage.ErrorDetail))
+	}
+	var people string
+	for _, a := range w.activities(aws.ToString(run.Id), "") {
+		if aws.ToString(a.TechnicalName) == "people" {
+			people = aws.ToString(a.DataAssetId)
+		}
+	}
+	asset, err := w.dz.GetAsset(ctx, &dz.GetAssetInput{DomainIdentifier: &w.domain, Identifier: &people})
+	if err != nil {
+		t.Fatalf("GetAsset people: %v", err)
+	}
+	var form struct {
+		Columns []struct{ ColumnName, DataType string }
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(asset.FormsOutput[0].Content)), &form); err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range form.Columns {
+		cols = append(cols, c.ColumnName+" "+c.DataType)
+	}
+	if got := strings.Join(cols, ", "); got != "id integer, name text, feeling public.mood, age integer" {
+		t.Errorf("people columns = %s", got)
+	}
+}

@@ -43,10 +43,16 @@ func open(ctx context.Context, src connector.Source, opts connector.Options) (*s
 		s.close()
 		return nil, classify(ctx, src, "begin read-only transaction", err)
 	}
+	// search_path holds only pg_catalog (and, last, this session's own empty pg_temp): no name
+	// a catalog query uses — function, operator, type or relation — can resolve to an object the
+	// source's users created, so a function planted in public under the name of a catalog
+	// function (public.unnest(int2[]) wins over pg_catalog.unnest(anyarray)) never runs. The
+	// queries qualify their functions and relations with pg_catalog as well.
 	// The settings that change how the server prints names, defaults, bounds and view
 	// definitions are pinned, so two scans of the same shape print the same text whatever the
-	// role's own settings: objects of public unqualified, others qualified; times in UTC, ISO.
-	set := fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL search_path = public; "+
+	// role's own settings: every object outside pg_catalog qualified by its schema (as pg_dump
+	// prints them); times in UTC, ISO.
+	set := fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL search_path = pg_catalog, pg_temp; "+
 		"SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; "+
 		"SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'",
 		max(opts.StatementTimeout.Milliseconds(), 1))

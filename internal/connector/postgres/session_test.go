@@ -29,18 +29,18 @@ func TestSessionIsReadOnly(t *testing.T) {
 		{"transaction_read_only", "on"},
 		{"transaction_isolation", "repeatable read"},
 		{"statement_timeout", "1234ms"},
-		{"search_path", "public"},
+		{"search_path", "pg_catalog, pg_temp"},
 		{"TimeZone", "UTC"},
 	} {
 		var got string
-		if err := s.tx.QueryRow(ctx, "SELECT current_setting($1)", tc.setting).Scan(&got); err != nil {
+		if err := s.tx.QueryRow(ctx, "SELECT pg_catalog.current_setting($1)", tc.setting).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != tc.want {
 			t.Errorf("%s = %q, want %q", tc.setting, got, tc.want)
 		}
 	}
-	_, err = s.tx.Exec(ctx, "INSERT INTO kept VALUES (1)")
+	_, err = s.tx.Exec(ctx, "INSERT INTO public.kept VALUES (1)")
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "25006" {
 		t.Errorf("insert in the scan transaction: %v, want SQLSTATE 25006 read_only_sql_transaction", err)
