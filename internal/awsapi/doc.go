@@ -85,8 +85,11 @@
 // UnknownOperationException (what Coral services send); restJson1 unknown paths are 404
 // UnknownOperationException and a known path with the wrong method is 405
 // MethodNotAllowedException. X-Amz-Content-Sha256, when sent, must equal the body's hash
-// (UNSIGNED-PAYLOAD is refused: no service here streams). X-Amz-Security-Token is accepted only
-// when signed, and is not otherwise checked (Surveyor issues no session credentials).
+// (UNSIGNED-PAYLOAD is refused: no service here streams). Every x-amz-* header present must be
+// signed, as S3 requires (IncompleteSignatureException naming the unsigned ones): otherwise a
+// captured awsJson1.1 request could be given another X-Amz-Target. The SDKs and the aws CLI sign
+// every x-amz-* header they send. X-Amz-Security-Token is not otherwise checked (Surveyor issues
+// no session credentials).
 // Dot segments in paths are signed as sent (botocore would normalise them; no API here uses them).
 //
 // # Patterns Go cannot compile

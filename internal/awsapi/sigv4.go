@@ -380,8 +380,10 @@ func (c *keyCache) get(secret string, a *Authorization) []byte {
 
 // verifySignature checks a's signature over r and body with the signing key.
 func verifySignature(r *http.Request, a *Authorization, key []byte, body []byte) error {
-	if r.Header.Get("X-Amz-Security-Token") != "" && !slices.Contains(a.SignedHeaders, "x-amz-security-token") {
-		return authError(CodeIncompleteSignature, "The X-Amz-Security-Token header must be signed.")
+	if unsigned := unsignedAmzHeaders(r, a.SignedHeaders); len(unsigned) > 0 {
+		return authError(CodeIncompleteSignature,
+			"There were headers present in the request which were not signed: %s. Every x-amz-* header must be signed.",
+			truncate(strings.Join(unsigned, ", "), 200))
 	}
 	payload, err := payloadHash(r, body)
 	if err != nil {
@@ -394,6 +396,23 @@ func verifySignature(r *http.Request, a *Authorization, key []byte, body []byte)
 		return authError(CodeInvalidSignature, "%s", msgSignatureMismatch)
 	}
 	return nil
+}
+
+// unsignedAmzHeaders lists, lower-cased and sorted, the x-amz-* headers of r that signed leaves
+// out. As S3 does, every such header must be signed: X-Amz-Target picks the operation of an
+// awsJson1.1 request, so a captured request signed without it could be sent to another one.
+// aws-sdk-go-v2, botocore (boto3, the aws CLI) and the JavaScript SDK sign every x-amz-* header
+// they send; x-amzn-trace-id, which some tools add unsigned, is not an x-amz-* header.
+func unsignedAmzHeaders(r *http.Request, signed []string) []string {
+	var out []string
+	for name := range r.Header {
+		l := strings.ToLower(name)
+		if strings.HasPrefix(l, "x-amz-") && !slices.Contains(signed, l) {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func truncate(s string, n int) string {

@@ -135,15 +135,37 @@ func TestRejectedRequests(t *testing.T) {
 			return r
 		}, 403, "InvalidSignatureException", "does not match"},
 		{"content hash header disagrees with body", func() *http.Request {
-			r := ok()
-			r.Header.Set("X-Amz-Content-Sha256", strings.Repeat("0", 64))
-			return r
+			return signedRequest(t, "GET", srv.URL+"/echo/a/b", nil, "appsync", testSecret, now,
+				map[string]string{"X-Amz-Content-Sha256": strings.Repeat("0", 64)})
 		}, 403, "InvalidSignatureException", "x-amz-content-sha256"},
 		{"unsigned security token", func() *http.Request {
 			r := ok()
 			r.Header.Set("X-Amz-Security-Token", "tok")
 			return r
-		}, 403, "IncompleteSignatureException", "X-Amz-Security-Token header must be signed"},
+		}, 403, "IncompleteSignatureException", "headers present in the request which were not signed: x-amz-security-token"},
+		{"unsigned X-Amz-Target: a captured request re-targeted", func() *http.Request {
+			// Signed over content-type;host;x-amz-date only, then given a target: the target could
+			// be changed at will without breaking the signature.
+			r := signedRequest(t, "POST", srv.URL+"/", []byte("{}"), "dms", testSecret, now,
+				map[string]string{"Content-Type": "application/x-amz-json-1.1"})
+			r.Header.Set("X-Amz-Target", "AmazonDMSv20160101.DescribeSchemas")
+			return r
+		}, 400, "IncompleteSignatureException", "not signed: x-amz-target"},
+		{"any unsigned x-amz-* header", func() *http.Request {
+			r := ok()
+			r.Header.Set("X-Amz-Meta-Foo", "1")
+			r.Header.Set("x-amz-apigw-id", "2")
+			return r
+		}, 403, "IncompleteSignatureException", "not signed: x-amz-apigw-id, x-amz-meta-foo"},
+		{"unsigned x-amzn-trace-id is not an x-amz-* header", func() *http.Request {
+			r := ok()
+			r.Header.Set("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793")
+			return r
+		}, 200, "", ""},
+		{"signed X-Amz-Target reaches the operation", func() *http.Request {
+			return signedRequest(t, "POST", srv.URL+"/", []byte("{}"), "dms", testSecret, now,
+				map[string]string{"X-Amz-Target": "AmazonDMSv20160101.DescribeSchemas", "Content-Type": "application/x-amz-json-1.1"})
+		}, 400, "InvalidParameterValueException", "'EndpointArn' failed to satisfy constraint"},
 		{"credential date differs from X-Amz-Date", func() *http.Request {
 			r := ok()
 			r.Header.Set("X-Amz-Date", now.Add(-24*time.Hour).Format(amzDateFormat))

@@ -1,0 +1,111 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/server"
+)
+
+// rawRequest is a request built by hand and signed by the SDK's signer over the headers in
+// signed; the headers in after are set once it is signed, as an attacker replaying a captured
+// request would.
+type rawRequest struct {
+	service, method, path string
+	body                  []byte
+	signed, after         map[string]string
+}
+
+// send signs and sends r with the account's key and returns the status and the decoded body.
+func (r rawRequest) send(t *testing.T, url string, c server.Credentials) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(r.method, url+r.path, bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range r.signed {
+		req.Header.Set(k, v)
+	}
+	sum := sha256.Sum256(r.body)
+	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), r.service, "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range r.after {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s %s: body %q is not JSON: %v", r.method, r.path, b, err)
+	}
+	return res.StatusCode, out
+}
+
+// A request signed over host;x-amz-date only (X-Amz-Target added after signing) was accepted,
+// so a captured DescribeSecret could be re-targeted to GetSecretValue and read the secret.
+func TestRetargetedRequestIsRefused(t *testing.T) {
+	hs, creds, _ := start(t)
+	ctx := context.Background()
+	sm := secretsmanager.NewFromConfig(awsConfig(hs.URL, keyOf(creds)))
+	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("prod/db"), SecretString: aws.String("s3cr3t-value")}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"SecretId":"prod/db"}`)
+	for _, target := range []string{"secretsmanager.DescribeSecret", "secretsmanager.GetSecretValue"} {
+		req := rawRequest{service: "secretsmanager", method: "POST", path: "/", body: body,
+			signed: map[string]string{"Content-Type": "application/x-amz-json-1.1"},
+			after:  map[string]string{"X-Amz-Target": target}}
+		status, out := req.send(t, hs.URL, creds)
+		if status != http.StatusBadRequest || out["__type"] != "IncompleteSignatureException" ||
+			!strings.Contains(message(out), "not signed: x-amz-target") {
+			t.Errorf("%s with an unsigned target = %d %v, want 400 IncompleteSignatureException naming x-amz-target", target, status, out)
+		}
+		if strings.Contains(jsonText(out), "s3cr3t-value") {
+			t.Errorf("%s with an unsigned target leaked the secret: %v", target, out)
+		}
+	}
+	// The same request with the target signed is served.
+	req := rawRequest{service: "secretsmanager", method: "POST", path: "/", body: body,
+		signed: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.DescribeSecret"}}
+	if status, out := req.send(t, hs.URL, creds); status != http.StatusOK || out["Name"] != "prod/db" {
+		t.Errorf("signed DescribeSecret = %d %v, want 200 naming prod/db", status, out)
+	}
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func keyOf(c server.Credentials) awsapi.Key {
+	return awsapi.Key{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, AccountID: c.AccountID}
+}
+
+// message is an error body's message member, whichever case the service names it in.
+func message(body map[string]any) string {
+	for _, k := range []string{"message", "Message"} {
+		if m, ok := body[k].(string); ok {
+			return m
+		}
+	}
+	return ""
+}
