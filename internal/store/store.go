@@ -113,7 +113,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var opts []goose.ProviderOption
+	// Migration numbers are handed out per area and land in any order: a store that already has
+	// a later one still gets an earlier one that landed after it.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	dialect := goose.DialectSQLite3
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
