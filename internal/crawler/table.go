@@ -30,6 +30,11 @@ type Table struct {
 	Skipped bool
 	// TypeOfData is "file" or "table" (JDBC).
 	TypeOfData string
+	// Description is the table comment (JDBC with EnableAdditionalMetadata COMMENTS).
+	Description string
+	// RawTypes are the columns' native types (JDBC with RAWTYPES), kept as the column
+	// parameter raw_type.
+	RawTypes map[string]string
 }
 
 // Storage is the storage descriptor's format part.
