@@ -108,8 +108,8 @@ func (v *Violations) AsError(code string, status int) *Error {
 //	required          not nil (pointer, list, map) / not "" (string)
 //	len=MIN:MAX       string length in UTF-16 units, as AWS counts; MAX may be empty (no maximum)
 //	count=MIN:MAX     number of items of a list or map
-//	range=MIN:MAX     integer value; either bound may be empty. An optional number must be a
-//	                  pointer, so that an absent member is not taken for 0
+//	range=MIN:MAX     integer value; either bound may be empty. An optional number whose range
+//	                  excludes 0 must be a pointer, so that an absent member is not taken for 0
 //	enum=A|B|C        string (or list/map element) must be one of the values
 //	pattern=NAME      a pattern registered with DefinePattern, or a built-in one: singleline,
 //	                  multiline (the model's `[\u0020-\uD7FF...]*` name and description patterns)
@@ -183,6 +183,10 @@ type scalarRule struct {
 	rng     *bounds
 	enum    []string
 	pattern *Pattern
+}
+
+func (b *bounds) includesZero() bool {
+	return (!b.hasMin || b.min <= 0) && (!b.hasMax || b.max >= 0)
 }
 
 func (r scalarRule) empty() bool {
@@ -361,8 +365,8 @@ func checkScalar(r scalarRule, t reflect.Type, present bool) error {
 		if !isInt(t.Kind()) {
 			return fmt.Errorf("range needs an integer, not %s", t)
 		}
-		if !present {
-			return errors.New("range on an optional number needs a pointer")
+		if !present && !r.rng.includesZero() {
+			return errors.New("range excluding 0 on an optional number needs a pointer")
 		}
 	}
 	return nil

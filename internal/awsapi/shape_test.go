@@ -179,7 +179,7 @@ func TestShapeTagErrors(t *testing.T) {
 		}{}, "len, enum and pattern need a string"},
 		{"range on an optional int", struct {
 			N int `aws:"range=1:2"`
-		}{}, "range on an optional number needs a pointer"},
+		}{}, "range excluding 0 on an optional number needs a pointer"},
 		{"unknown pattern", struct {
 			S string `aws:"pattern=nope"`
 		}{}, `unknown pattern "nope"`},

@@ -188,6 +188,25 @@ func (j *Job) ping(ctx context.Context, r *runs.Run) (apply, error) {
 	}, nil
 }
 
+// Ping connects to the source cfg names and runs the connector's trivial read, now, without a
+// run: for APIs that test a connection synchronously (Glue TestConnection). Its errors are a
+// *SourceError (configuration, credentials) or the connector's *connector.Error, both without
+// secrets.
+func (j *Job) Ping(ctx context.Context, account string, cfg Config) error {
+	src, err := j.Source(ctx, account, cfg)
+	if err != nil {
+		return err
+	}
+	c, ok := j.Connectors[src.Engine].(interface {
+		Ping(context.Context, connector.Source, connector.Options) error
+	})
+	if !ok {
+		return &SourceError{ErrValidation, fmt.Sprintf("engine %s cannot be tested", src.Engine)}
+	}
+	opts := connector.Options{ConnectTimeout: j.ConnectTimeout}
+	return c.Ping(ctx, src, opts.WithDefaults())
+}
+
 func snapshotNamespaces(s *schema.Snapshot) []string {
 	var names []string
 	for _, db := range s.Databases {
@@ -527,6 +546,12 @@ func within(path, dir string) bool {
 // SealPassword seals a password for Config.SealedPassword; only runs of the same account open it.
 func SealPassword(master *secrets.Sealer, account, password string) string {
 	return master.Seal([]byte(password), []byte(passwordAAD(account)))
+}
+
+// OpenPassword opens a password sealed by SealPassword for the same account.
+func OpenPassword(master *secrets.Sealer, account, sealed string) (string, error) {
+	pw, err := master.Open(sealed, []byte(passwordAAD(account)))
+	return string(pw), err
 }
 
 func passwordAAD(account string) string { return "source-password:" + account }
