@@ -120,3 +120,43 @@ func TestNormalizeEngine(t *testing.T) {
 		t.Error("oracle accepted")
 	}
 }
+
+func TestScrubMasksOnlyTheWholePassword(t *testing.T) {
+	for _, tc := range []struct {
+		name, msg, secret, want string
+	}{
+		{"quoted token", `auth failed: password "hunter2" rejected`, "hunter2", `auth failed: password "****" rejected`},
+		{"after =", "user=bob password=s3cr3t host=h", "s3cr3t", "user=bob password=**** host=h"},
+		{"at both ends", "hunter2", "hunter2", "****"},
+		{"every token", "pw pw,pw", "pw", "**** ****,****"},
+		{"not inside a word", "connect: dial db.nonexistent", "e", "connect: dial db.nonexistent"},
+		{"not the tail of a user name", `failed for user 'newcomer_pw'`, "pw", `failed for user 'newcomer_pw'`},
+		{"not inside a host name", "cannot resolve host db.nonexistent", "xist", "cannot resolve host db.nonexistent"},
+		{"dot ends a token", "host db.nonexistent", "db", "host ****.nonexistent"},
+		{"punctuation password inside a word", "a-x-b", "-x-", "a****b"},
+		{"unicode letters glue", "pässword", "ss", "pässword"},
+		{"overlapping occurrence", "aab aa", "aa", "aab ****"},
+		{"empty secret", "nothing", "", "nothing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Scrub(tc.msg, tc.secret); got != tc.want {
+				t.Errorf("Scrub(%q, %q) = %q, want %q", tc.msg, tc.secret, got, tc.want)
+			}
+		})
+	}
+}
+
+// A connector's own words are built without the password: Classify leaves a *Failure alone, so
+// a short password that is part of the user, host or database name garbles nothing.
+func TestClassifyKeepsAFailureAsBuilt(t *testing.T) {
+	src := Source{Engine: Postgres, Host: "db.nonexistent", User: "newcomer_pw", Password: "pw", Database: "connect"}
+	err := Classify(src, Unreachable, &Failure{Doing: "connect", Reason: "cannot resolve host db.nonexistent", Err: errors.New("x")})
+	if want := "postgres://newcomer_pw@db.nonexistent:5432/connect: connect: cannot resolve host db.nonexistent"; err.Error() != want {
+		t.Errorf("message = %q, want %q", err, want)
+	}
+	src.Password = "e"
+	err = Classify(src, Failed, errors.New(`connect: server said "e" for newcomer_pw`))
+	if want := `postgres://newcomer_pw@db.nonexistent:5432/connect: connect: server said "****" for newcomer_pw`; err.Error() != want {
+		t.Errorf("message = %q, want %q", err, want)
+	}
+}

@@ -444,3 +444,31 @@ func BenchmarkFloor(b *testing.B) {
 		}
 	}
 }
+
+// TestShortPasswordsGarbleNothing: a password that is part of the user name, the host or the
+// words of the message is neither masked inside them nor revealed by a mask.
+func TestShortPasswordsGarbleNothing(t *testing.T) {
+	d := testdb.New(t, connector.MySQL, "myshortpw")
+	user := testdb.Name("newcomer")
+	d.Exec(t, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'the-right-one'")
+	t.Cleanup(func() { _, _ = d.SQL.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
+	for _, pw := range []string{"e", "er", "o", "newcomer", user[len(user)-3:]} {
+		t.Run(pw, func(t *testing.T) {
+			src := d.Source
+			src.User, src.Password = user, pw
+			err := New().Ping(context.Background(), src, connector.Options{ConnectTimeout: 5 * time.Second})
+			if connector.KindOf(err) != connector.AuthFailed {
+				t.Fatalf("ping: %v, want an authentication failure", err)
+			}
+			msg := err.Error()
+			for _, want := range []string{"mysql://" + user + "@" + src.Address() + "/", ": connect: ", "Access denied for user '" + user + "'@", "(using password: YES)"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("message %q does not say %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, "****") {
+				t.Errorf("message %q masks part of a word", msg)
+			}
+		})
+	}
+}

@@ -3,7 +3,7 @@ package mysql
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strings"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -27,25 +27,21 @@ func kindOfNumber(n uint16) connector.ErrorKind {
 	return connector.Failed
 }
 
-// serverError is a server error in one clear line: what was being done and the server's own
-// words, without the "Error 1045 (28000):" prefix. It unwraps to the *mysql.MySQLError.
-type serverError struct {
-	op  string
-	err *mysql.MySQLError
-}
-
-func (e *serverError) Error() string { return e.op + ": " + e.err.Message }
-func (e *serverError) Unwrap() error { return e.err }
-
-// fail classifies err from doing op. A cancelled or expired ctx wins over whatever the driver
-// made of it (it closes the connection and may report a broken connection instead).
+// fail classifies err from doing op, as one line: op in the connector's words, then the server's
+// own words (without the "Error 1045 (28000):" prefix) or the driver's, with the password
+// scrubbed. A cancelled or expired ctx wins over whatever the driver made of it (it closes the
+// connection and may report a broken connection instead).
 func fail(ctx context.Context, src connector.Source, op string, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = cerr
 	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return connector.Classify(src, kindOfNumber(me.Number), &serverError{op: op, err: me})
+		return connector.Classify(src, kindOfNumber(me.Number),
+			&connector.Failure{Doing: op, Reason: connector.Scrub(oneLine(me.Message), src.Password), Err: me})
 	}
-	return connector.Classify(src, connector.Failed, fmt.Errorf("%s: %w", op, err))
+	return connector.Classify(src, connector.Failed,
+		&connector.Failure{Doing: op, Reason: connector.Scrub(oneLine(err.Error()), src.Password), Err: err})
 }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -154,9 +154,10 @@ func classify(ctx context.Context, src connector.Source, doing string, err error
 	case ctx.Err() != nil:
 		// The driver may report a cancelled query as SQLSTATE 57014 or a closed connection;
 		// what matters is why: the caller cancelled or its deadline passed.
-		return connector.Classify(src, connector.Failed, &cleanError{msg: doing + ": " + ctxMessage(ctx.Err()), err: ctx.Err()})
+		return connector.Classify(src, connector.Failed, &connector.Failure{Doing: doing, Reason: ctxMessage(ctx.Err()), Err: ctx.Err()})
 	case errors.As(err, &pe):
-		msg = pe.Message
+		// The server's words may echo what it was sent; the rest of the message is ours.
+		msg = connector.Scrub(pe.Message, src.Password)
 		switch pe.Code {
 		case "28P01", "28000":
 			kind = connector.AuthFailed
@@ -177,9 +178,9 @@ func classify(ctx context.Context, src connector.Source, doing string, err error
 	case errors.Is(err, context.DeadlineExceeded):
 		kind, msg = connector.Timeout, "no answer from "+src.Address()+" before the connect timeout"
 	default:
-		msg = oneLine(err.Error())
+		msg = connector.Scrub(oneLine(err.Error()), src.Password)
 	}
-	return connector.Classify(src, kind, &cleanError{msg: doing + ": " + msg, err: err})
+	return connector.Classify(src, kind, &connector.Failure{Doing: doing, Reason: msg, Err: err})
 }
 
 func ctxMessage(err error) string {
@@ -200,16 +201,6 @@ func netReason(oe *net.OpError) string {
 	}
 	return msg
 }
-
-// cleanError is a one-line message over the driver's error, which stays reachable through
-// errors.Is/As.
-type cleanError struct {
-	msg string
-	err error
-}
-
-func (e *cleanError) Error() string { return e.msg }
-func (e *cleanError) Unwrap() error { return e.err }
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

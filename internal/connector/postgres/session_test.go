@@ -142,3 +142,23 @@ func TestConfig(t *testing.T) {
 		}
 	})
 }
+
+// TestShortPasswordsGarbleNothing: a real server error for a source whose short password is part
+// of the database name, the user name and the message's words reads as the server said it.
+func TestShortPasswordsGarbleNothing(t *testing.T) {
+	admin := testdb.Server(t, connector.Postgres)
+	for _, pw := range []string{"e", "on", "ist", "connect"} {
+		t.Run(pw, func(t *testing.T) {
+			src := admin
+			src.Password, src.Database = pw, "surveyor_nonexistent_connect"
+			_, err := New().Discover(context.Background(), src, connector.Options{ConnectTimeout: 5 * time.Second})
+			if connector.KindOf(err) != connector.DatabaseNotFound {
+				t.Fatalf("discover: %v, want database not found", err)
+			}
+			want := src.Redacted() + `: connect: database "surveyor_nonexistent_connect" does not exist`
+			if err.Error() != want {
+				t.Errorf("message = %q, want %q", err, want)
+			}
+		})
+	}
+}
