@@ -90,6 +90,9 @@
 // captured awsJson1.1 request could be given another X-Amz-Target. The SDKs and the aws CLI sign
 // every x-amz-* header they send. X-Amz-Security-Token is not otherwise checked (Surveyor issues
 // no session credentials).
+// A JSON body must be valid UTF-8 without unpaired \u surrogate escapes (which encoding/json
+// would silently turn into U+FFFD): otherwise it is the protocol's malformed-body error
+// (SerializationException on awsJson1.1, the service's validation code on restJson1).
 // Dot segments in paths are signed as sent (botocore would normalise them; no API here uses them).
 //
 // # Patterns Go cannot compile

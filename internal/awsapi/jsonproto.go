@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 const jsonContentType = "application/x-amz-json-1.1"
@@ -75,6 +77,14 @@ func DecodeJSON(body []byte, v any, code string, status int) error {
 	if body[0] != '{' {
 		return Errorf(status, code, "The request body must be a JSON object.")
 	}
+	// encoding/json would replace invalid UTF-8, and \u escapes of unpaired surrogates, with
+	// U+FFFD and store the altered text: refuse them instead.
+	if !utf8.Valid(body) {
+		return Errorf(status, code, "The request body is not valid UTF-8.")
+	}
+	if at := loneSurrogate(body); at >= 0 {
+		return Errorf(status, code, "The request body has an unpaired UTF-16 surrogate escape at byte %d.", at)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
@@ -91,6 +101,60 @@ func DecodeJSON(body []byte, v any, code string, status int) error {
 		return Errorf(status, code, "The request body must hold one JSON object.")
 	}
 	return nil
+}
+
+// loneSurrogate returns the offset of the first \u escape in b that is half of a UTF-16
+// surrogate pair without its other half, or -1. Escapes only occur inside JSON strings, and a
+// backslash outside one makes the body invalid JSON anyway, so b is scanned escape by escape.
+func loneSurrogate(b []byte) int {
+	if !bytes.Contains(b, []byte(`\u`)) {
+		return -1
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+1 >= len(b) || b[i+1] != 'u' {
+			i++ // a two-character escape such as \\ or \"
+			continue
+		}
+		r, ok := hex4(b, i+2)
+		switch {
+		case !ok:
+			return -1 // malformed: the decoder reports it
+		case utf16.IsSurrogate(r) && r >= 0xDC00:
+			return i // a low half first
+		case utf16.IsSurrogate(r):
+			if lo, ok := hex4(b, i+8); i+7 >= len(b) || b[i+6] != '\\' || b[i+7] != 'u' || !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return i
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return -1
+}
+
+// hex4 reads four hex digits at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i < 0 || i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }

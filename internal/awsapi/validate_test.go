@@ -123,3 +123,42 @@ func TestTimestamps(t *testing.T) {
 		t.Errorf("iso round trip %v %v", err, time.Time(i))
 	}
 }
+
+// encoding/json replaces invalid UTF-8 and unpaired surrogate escapes with U+FFFD; DecodeJSON
+// refuses them, so altered text is never stored.
+func TestDecodeJSONRefusesBadUnicode(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       string // "" = accepted, with Name decoded to wantName
+		wantName   string
+	}{
+		{"plain", `{"Name":"café 日本"}`, "", "café 日本"},
+		{"escaped pair", `{"Name":"\ud83d\ude00"}`, "", "😀"},
+		{"escaped replacement char is a real character", `{"Name":"\ufffd"}`, "", "\ufffd"},
+		{"escaped backslash before u", `{"Name":"\\ud800"}`, "", `\ud800`},
+		{"invalid byte", "{\"Name\":\"a\xffb\"}", "not valid UTF-8", ""},
+		{"truncated sequence", "{\"Name\":\"\xe6\x97\"}", "not valid UTF-8", ""},
+		{"overlong encoding", "{\"Name\":\"\xc0\xaf\"}", "not valid UTF-8", ""},
+		{"encoded surrogate", "{\"Name\":\"\xed\xa0\x80\"}", "not valid UTF-8", ""},
+		{"invalid byte in a key", "{\"N\xffame\":\"x\"}", "not valid UTF-8", ""},
+		{"lone high surrogate escape", `{"Name":"a\ud800b"}`, "unpaired UTF-16 surrogate escape at byte 10", ""},
+		{"lone low surrogate escape", `{"Name":"\udc00"}`, "unpaired UTF-16 surrogate", ""},
+		{"high surrogate then a non-surrogate escape", `{"Name":"\ud800\u0041"}`, "unpaired UTF-16 surrogate", ""},
+		{"high surrogate at the end", `{"Name":"\ud800`, "unpaired UTF-16 surrogate", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var in struct{ Name string }
+			err := DecodeJSON([]byte(tc.body), &in, CodeSerialization, 400)
+			if tc.want == "" {
+				if err != nil || in.Name != tc.wantName {
+					t.Fatalf("DecodeJSON = %v, Name %q; want accepted with %q", err, in.Name, tc.wantName)
+				}
+				return
+			}
+			e, ok := err.(*Error)
+			if !ok || e.Code != CodeSerialization || e.Status != 400 || !strings.Contains(e.Message, tc.want) {
+				t.Fatalf("DecodeJSON = %v, want SerializationException containing %q", err, tc.want)
+			}
+		})
+	}
+}

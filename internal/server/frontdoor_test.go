@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	dz "github.com/aws/aws-sdk-go-v2/service/datazone"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
@@ -88,6 +89,46 @@ func TestRetargetedRequestIsRefused(t *testing.T) {
 		signed: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.DescribeSecret"}}
 	if status, out := req.send(t, hs.URL, creds); status != http.StatusOK || out["Name"] != "prod/db" {
 		t.Errorf("signed DescribeSecret = %d %v, want 200 naming prod/db", status, out)
+	}
+}
+
+// Invalid UTF-8 in a JSON body was replaced with U+FFFD and stored. Both protocols refuse it
+// with the service's serialization error, and nothing is stored.
+func TestInvalidUTF8BodyIsRefused(t *testing.T) {
+	hs, creds, _ := start(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		req      rawRequest
+		wantCode string
+	}{
+		{"awsJson1.1 CreateSecret", rawRequest{service: "secretsmanager", method: "POST", path: "/",
+			body:   []byte("{\"Name\":\"db\xff\",\"SecretString\":\"pw\"}"),
+			signed: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.CreateSecret"}},
+			"SerializationException"},
+		{"awsJson1.1 unpaired surrogate escape", rawRequest{service: "secretsmanager", method: "POST", path: "/",
+			body:   []byte(`{"Name":"db","SecretString":"pw\udc00"}`),
+			signed: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.CreateSecret"}},
+			"SerializationException"},
+		{"restJson1 CreateDomain", rawRequest{service: "datazone", method: "POST", path: "/v2/domains",
+			body:   []byte("{\"name\":\"sales\xc0\xaf\"}"),
+			signed: map[string]string{"Content-Type": "application/json"}},
+			"ValidationException"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := tc.req.send(t, hs.URL, creds)
+			if status != http.StatusBadRequest || out["__type"] != tc.wantCode {
+				t.Errorf("status %d body %v, want 400 %s", status, out, tc.wantCode)
+			}
+		})
+	}
+	secrets, err := secretsmanager.NewFromConfig(awsConfig(hs.URL, keyOf(creds))).ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+	if err != nil || len(secrets.SecretList) != 0 {
+		t.Errorf("ListSecrets = %v, %v; want nothing stored", secrets, err)
+	}
+	domains, err := dz.NewFromConfig(awsConfig(hs.URL, keyOf(creds))).ListDomains(ctx, &dz.ListDomainsInput{})
+	if err != nil || len(domains.Items) != 0 {
+		t.Errorf("ListDomains = %v, %v; want nothing stored", domains, err)
 	}
 }
 
