@@ -100,7 +100,7 @@ type Run struct {
 // Terminal reports whether status is a final state.
 func Terminal(status string) bool {
 	switch status {
-	case StatusSuccess, StatusPartiallySucceeded, StatusFailed:
+	case StatusSuccess, StatusPartiallySucceeded, StatusFailed, StatusCanceled:
 		return true
 	}
 	return false

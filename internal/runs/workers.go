@@ -57,8 +57,20 @@ type Workers struct {
 	// attempt took (metrics).
 	Finished func(r *Run, d time.Duration)
 
-	once sync.Once
-	wake chan struct{}
+	once    sync.Once
+	wake    chan struct{}
+	running sync.Map // run id → context.CancelCauseFunc of its handler
+}
+
+// Cancel stops the handler of run id at once if it runs in this process (after the caller
+// recorded the request with Queue.RequestCancel); it reports whether it did. Workers of other
+// processes see the request at their next lease renewal.
+func (w *Workers) Cancel(id string) bool {
+	c, ok := w.running.Load(id)
+	if ok {
+		c.(context.CancelCauseFunc)(ErrCancelRequested)
+	}
+	return ok
 }
 
 func (w *Workers) init() {
@@ -181,6 +193,8 @@ func (w *Workers) execute(ctx context.Context, abort <-chan struct{}, r *Run) {
 	dbctx := context.WithoutCancel(ctx)
 	hctx, cancel := context.WithCancelCause(dbctx)
 	defer cancel(nil)
+	w.running.Store(r.ID, cancel)
+	defer w.running.Delete(r.ID)
 
 	var lost, aborted atomic.Bool
 	stop := make(chan struct{})
@@ -204,6 +218,15 @@ func (w *Workers) execute(ctx context.Context, abort <-chan struct{}, r *Run) {
 				return
 			case err != nil:
 				log.Warn("runs: renew lease", "err", err)
+				continue
+			}
+			rctx, rcancel = context.WithTimeout(dbctx, w.Queue.lease()/3)
+			stopNow, err := w.Queue.cancelRequested(rctx, r)
+			rcancel()
+			if err != nil {
+				log.Warn("runs: read cancel request", "err", err)
+			} else if stopNow {
+				cancel(ErrCancelRequested)
 			}
 		}
 	})
@@ -219,6 +242,12 @@ func (w *Workers) execute(ctx context.Context, abort <-chan struct{}, r *Run) {
 	apply, err := safeHandle(hctx, w.Handlers[r.Job], r)
 	close(stop)
 	bg.Wait()
+	if errors.Is(context.Cause(hctx), ErrCancelRequested) && !lost.Load() && !aborted.Load() {
+		// Stopped on request: record that, and apply nothing the handler found.
+		apply, err = func(context.Context, *store.Tx) (Outcome, error) {
+			return Outcome{Status: StatusCanceled, ErrorDetail: ErrCancelRequested.Error()}, nil
+		}, nil
+	}
 
 	switch {
 	case lost.Load():
