@@ -16,6 +16,7 @@ func serveCommand() *cobra.Command {
 		cfg       server.Config
 		logFormat string
 		logLevel  string
+		noSample  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -23,6 +24,11 @@ func serveCommand() *cobra.Command {
 		Long: `Serve the AWS APIs on --listen. Every request must be signed (SigV4) with a key of this server:
 on first start with an empty store one key pair is created in the data directory, and
 'surveyor env' prints it as environment variables for the AWS CLI and SDKs.
+
+The web console is served on the same address under /console/ (a browser opening the address is
+sent there): sign in with the same access key id and secret access key. On first start with a new
+store the sample shop database (examples/shop.db) is registered as a DataZone data source and run
+once, so the console shows something; --no-sample turns that off.
 
 The store is SQLite in --data-dir unless --store names a PostgreSQL database, which any number of
 'surveyor serve' processes can share (give them all the same master key: SURVEYOR_MASTER_KEY).`,
@@ -33,6 +39,7 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 				return err
 			}
 			cfg.Logger = logger
+			cfg.Sample = !noSample
 			srv, err := server.New(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -50,6 +57,7 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 	f.DurationVar(&cfg.AppSyncRetention, "appsync-retention", 7*24*time.Hour, "how long AppSync introspection results stay readable")
 	f.StringSliceVar(&cfg.LocalRoots, "local-roots", nil, "folders that SQLite and file sources may be read from (default: any, except --data-dir)")
 	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region this server answers as")
+	f.BoolVar(&noSample, "no-sample", false, "do not register the sample shop database as a source when the store is new")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/accesskeys"
@@ -33,6 +34,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/connector/mysql"
 	"github.com/surveyorhq/surveyor/internal/connector/postgres"
 	"github.com/surveyorhq/surveyor/internal/connector/sqlite"
+	"github.com/surveyorhq/surveyor/internal/console"
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/runs"
@@ -57,8 +59,17 @@ type Config struct {
 	// AppSyncRetention is how long introspection results stay readable (default 7 days).
 	AppSyncRetention time.Duration
 	// Lease is how long a worker's claim on a run lasts without renewal (default 30 s).
-	Lease  time.Duration
-	Logger *slog.Logger
+	Lease time.Duration
+	// Sample registers the sample shop database as a source of the first account, and runs it,
+	// when the store is new (`serve` sets it unless --no-sample). It happens once per store:
+	// deleted, the sample never comes back.
+	Sample bool
+	// SampleDir is where the sample database file is written (default: the user's cache
+	// directory, surveyor/sample).
+	SampleDir string
+	// ConsoleSignInDelay is how long a console sign-in with wrong keys waits (default 1 s).
+	ConsoleSignInDelay time.Duration
+	Logger             *slog.Logger
 	// Getenv reads the environment (os.Getenv in production).
 	Getenv func(string) string
 	Now    func() time.Time
@@ -96,6 +107,12 @@ type Server struct {
 	metrics   *metrics
 	handler   http.Handler
 	log       *slog.Logger
+	console   *console.Console
+	datazone  *datazone.Facade
+	// consoleSources are the façades' sources, as the console lists them.
+	consoleSources []console.Sources
+	// endpoint is the address Serve listens on ("http://host:port"), once it does.
+	endpoint atomic.Value
 }
 
 // New opens the store and builds the service. Close releases it.
@@ -155,12 +172,34 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Services: services,
 		Observe:  s.metrics.observeRequest,
 	}
+	s.console, err = console.New(console.Config{DB: db, Runs: queue, Catalog: job.Catalog, Keys: s.keys,
+		Sources: s.consoleSources, Region: cfg.Region, SessionKey: derive(masterKey, "console sessions"),
+		SignInDelay: cfg.ConsoleSignInDelay, Logger: cfg.Logger, Now: cfg.Now})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.Handle("/", api)
+	mux.Handle(console.Prefix, s.console)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if console.WantsConsole(r) {
+			http.Redirect(w, r, console.Prefix, http.StatusFound)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
 	s.handler = mux
 	return s, nil
+}
+
+// consoleURL is the console's address once Serve listens ("" before).
+func (s *Server) consoleURL() string {
+	if e, ok := s.endpoint.Load().(string); ok {
+		return e + console.Prefix
+	}
+	return ""
 }
 
 // facades builds every AWS service this server answers, keyed by SigV4 signing name.
@@ -173,10 +212,12 @@ func (s *Server) facades() (map[string]awsapi.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("appsync: %w", err)
 	}
-	dz, err := (&datazone.Facade{Services: s.core}).Service()
+	s.datazone = &datazone.Facade{Services: s.core, PortalURL: func(string) string { return s.consoleURL() }}
+	dz, err := s.datazone.Service()
 	if err != nil {
 		return nil, fmt.Errorf("datazone: %w", err)
 	}
+	asf := &appsync.Facade{Services: s.core, Retention: s.cfg.AppSyncRetention}
 	aif := &appintegrations.Facade{Services: s.core}
 	ai, err := aif.Service()
 	if err != nil {
@@ -184,10 +225,12 @@ func (s *Server) facades() (map[string]awsapi.Service, error) {
 	}
 	// Runs of AppIntegrations associations open the integration's sealed material when they start.
 	s.core.Discovery.Resolvers = map[string]discovery.Resolver{appintegrations.ResolverName: aif.Resolve}
-	dm, err := (&dms.Facade{Services: s.core}).Service()
+	dmf := &dms.Facade{Services: s.core}
+	dm, err := dmf.Service()
 	if err != nil {
 		return nil, fmt.Errorf("dms: %w", err)
 	}
+	s.consoleSources = []console.Sources{s.datazone.Console(), aif.Console(), dmf.Console(), asf.Console()}
 	return map[string]awsapi.Service{
 		"secretsmanager":   sm,
 		"appsync":          as,
@@ -276,11 +319,17 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve is Run on a listener the caller opened.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	endpoint := "http://" + ln.Addr().String()
+	s.endpoint.Store(endpoint)
 	if created, err := s.EnsureCredentials(ctx, endpoint); err != nil {
 		ln.Close()
 		return err
 	} else if created {
 		s.log.Info("created the first access key; `surveyor env` prints it", "dataDir", s.cfg.DataDir)
+	}
+	if s.cfg.Sample {
+		if err := s.ensureSample(ctx); err != nil {
+			s.log.Warn("could not register the sample shop database", "err", err)
+		}
 	}
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
@@ -298,6 +347,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("serving", "endpoint", endpoint, "region", s.cfg.Region, "workers", s.cfg.Workers)
+	s.log.Info("web console: open "+s.consoleURL()+" and sign in with the keys `surveyor env` prints", "console", s.consoleURL())
 	select {
 	case err := <-errc:
 		stopBG()

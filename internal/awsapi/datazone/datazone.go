@@ -21,7 +21,12 @@ import (
 )
 
 // Facade serves the DataZone operations.
-type Facade struct{ *core.Services }
+type Facade struct {
+	*core.Services
+	// PortalURL, when set, gives a domain's portalUrl (the server's web console); otherwise it
+	// is DataZone's own form of the address.
+	PortalURL func(domainID string) string
+}
 
 // Service returns the restJson1 service to register under the signing name "datazone".
 func (f *Facade) Service() (*awsapi.RESTService, error) {

@@ -89,7 +89,7 @@ func (f *Facade) domainOut(acct string, d domainDoc, withTimes bool) *domainOutp
 	out := &domainOutput{ID: d.ID, RootDomainUnitID: d.RootDomainUnitID, Name: d.Name, Description: d.Description,
 		SingleSignOn: d.SingleSignOn, DomainExecutionRole: d.DomainExecutionRole, Arn: f.domainArn(acct, d.ID),
 		KmsKeyIdentifier: d.KmsKeyIdentifier, Status: "AVAILABLE", Tags: d.Tags, DomainVersion: d.DomainVersion,
-		ServiceRole: d.ServiceRole, PortalURL: fmt.Sprintf("https://%s.datazone.%s.on.aws", d.ID, f.Region)}
+		ServiceRole: d.ServiceRole, PortalURL: f.portalURL(d.ID)}
 	if withTimes {
 		out.CreatedAt, out.LastUpdatedAt = ptr(awsapi.EpochSeconds(d.CreatedAt)), ptr(awsapi.EpochSeconds(d.UpdatedAt))
 	}
