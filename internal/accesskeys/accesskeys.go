@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,13 +27,24 @@ type Store struct {
 	Master *secrets.Sealer
 	Now    func() time.Time
 
-	cache sync.Map // access key id → awsapi.Key; keys never change once created
+	cache sync.Map // long-term access key id → awsapi.Key; keys never change once created
 }
 
-// LookupKey implements awsapi.KeyStore.
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// LookupKey implements awsapi.KeyStore: long-term keys, and the temporary credentials STS issued
+// (with their Session).
 func (s *Store) LookupKey(ctx context.Context, id string) (awsapi.Key, error) {
 	if k, ok := s.cache.Load(id); ok {
 		return k.(awsapi.Key), nil
+	}
+	if strings.HasPrefix(id, sessionKeyPrefix) {
+		return s.lookupSession(ctx, id)
 	}
 	var sealed, account string
 	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
@@ -149,10 +161,12 @@ func validAccount(a string) bool {
 }
 
 // newAccessKeyID looks like an AWS long-term key id: AKIA and 16 base32 characters.
-func newAccessKeyID() string {
+func newAccessKeyID() string { return newKeyID("AKIA") }
+
+func newKeyID(prefix string) string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
-	return "AKIA" + base32.StdEncoding.EncodeToString(b)[:16]
+	return prefix + base32.StdEncoding.EncodeToString(b)[:16]
 }
 
 // newSecretKey is 40 characters, like an AWS secret access key.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/surveyorhq/surveyor/internal/accesskeys"
 	"github.com/surveyorhq/surveyor/internal/awsapi"
@@ -56,6 +58,54 @@ func TestStore(t *testing.T) {
 		})
 		if sealed == "" || sealed == second.SecretAccessKey {
 			t.Errorf("secret key stored in clear")
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		master, _ := secrets.NewSealer(secrets.NewDataKey())
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		ks := &accesskeys.Store{DB: db, Master: master, Now: func() time.Time { return now }}
+		parent, err := ks.Create(ctx, "111111111111")
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := "arn:aws:iam::111111111111:role/reader"
+		k, token, err := ks.IssueSession(ctx, awsapi.SessionRequest{AccountID: "111111111111", ParentKeyID: parent.AccessKeyID,
+			RoleARN: role, SessionName: "s1", Expires: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`^ASIA[A-Z2-7]{16}$`).MatchString(k.AccessKeyID) || token == "" || k.Session == nil {
+			t.Fatalf("issued %+v with token %q", k, token)
+		}
+		// Another process reads it back, with its session.
+		got, err := (&accesskeys.Store{DB: db, Master: master}).LookupKey(ctx, k.AccessKeyID)
+		if err != nil || got.SecretAccessKey != k.SecretAccessKey || got.AccountID != "111111111111" || got.Session == nil ||
+			*got.Session != *k.Session || got.Session.TokenSHA256 != awsapi.TokenHash(token) || got.Session.RoleARN != role {
+			t.Errorf("LookupKey = %+v (%+v), %v; want %+v", got, got.Session, err, k.Session)
+		}
+		// Neither the secret nor the token is stored in clear.
+		var sealed, hash string
+		_ = db.ReadTx(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, "SELECT sealed_secret, token_sha256 FROM sts_sessions WHERE access_key_id = ?", k.AccessKeyID).Scan(&sealed, &hash)
+		})
+		if sealed == "" || strings.Contains(sealed, k.SecretAccessKey) || hash == token || strings.Contains(hash, token) {
+			t.Errorf("temporary credentials stored in clear")
+		}
+		// Expired sessions are kept a day (ExpiredToken), then purged (unknown key).
+		now = now.Add(time.Hour + accesskeys.SessionRetention - time.Minute)
+		if n, err := ks.PurgeSessions(ctx); err != nil || n != 0 {
+			t.Errorf("purge within the retention = %d, %v", n, err)
+		}
+		now = now.Add(2 * time.Minute)
+		if n, err := ks.PurgeSessions(ctx); err != nil || n != 1 {
+			t.Errorf("purge after the retention = %d, %v; want 1", n, err)
+		}
+		if _, err := ks.LookupKey(ctx, k.AccessKeyID); !errors.Is(err, awsapi.ErrUnknownKey) {
+			t.Errorf("purged session: %v, want ErrUnknownKey", err)
 		}
 	})
 }

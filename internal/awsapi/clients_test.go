@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,7 +39,8 @@ func TestSTSGetCallerIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToString(out.Account) != testAccount || aws.ToString(out.UserId) != testAKID ||
+	if aws.ToString(out.Account) != testAccount || aws.ToString(out.UserId) != UserID(testAKID) ||
+		!regexp.MustCompile(`^AIDA[A-Z2-7]{17}$`).MatchString(aws.ToString(out.UserId)) ||
 		aws.ToString(out.Arn) != "arn:aws:iam::"+testAccount+":user/surveyor" {
 		t.Errorf("got account %q user %q arn %q", aws.ToString(out.Account), aws.ToString(out.UserId), aws.ToString(out.Arn))
 	}

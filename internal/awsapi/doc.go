@@ -45,7 +45,7 @@
 //	})
 //
 //	h := &awsapi.Handler{Keys: keys, Services: map[string]awsapi.Service{
-//		"dms": dms, "appsync": appsync, "sts": awsapi.STS{},
+//		"dms": dms, "appsync": appsync, "sts": awsapi.STS{Sessions: keys, Keys: keys},
 //	}}
 //
 // # Declarative shapes
@@ -88,8 +88,9 @@
 // (UNSIGNED-PAYLOAD is refused: no service here streams). Every x-amz-* header present must be
 // signed, as S3 requires (IncompleteSignatureException naming the unsigned ones): otherwise a
 // captured awsJson1.1 request could be given another X-Amz-Target. The SDKs and the aws CLI sign
-// every x-amz-* header they send. X-Amz-Security-Token is not otherwise checked (Surveyor issues
-// no session credentials).
+// every x-amz-* header they send. A key with a Session (temporary credentials STS issued) needs
+// its own X-Amz-Security-Token and is refused from its expiry on (ExpiredTokenException;
+// ExpiredToken from STS); a long-term key takes no token (UnrecognizedClientException).
 // A JSON body must be valid UTF-8 without unpaired \u surrogate escapes (which encoding/json
 // would silently turn into U+FFFD): otherwise it is the protocol's malformed-body error
 // (SerializationException on awsJson1.1, the service's validation code on restJson1).

@@ -24,6 +24,8 @@ type Key struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	AccountID       string
+	// Session is set for temporary credentials issued by STS.
+	Session *Session
 }
 
 // KeyStore finds access keys. LookupKey returns an error wrapping ErrUnknownKey for a key it
@@ -37,6 +39,8 @@ type Caller struct {
 	AccountID   string
 	AccessKeyID string
 	Region      string // from the credential scope
+	// Session is set when the request was signed with temporary credentials.
+	Session *Session
 }
 
 type callerKey struct{}
@@ -189,8 +193,11 @@ func (h *Handler) serve(ctx context.Context, r *http.Request, id string) (servic
 	if err := verifySignature(r, &a, h.keys.get(key.SecretAccessKey, &a), body); err != nil {
 		return fail(err)
 	}
+	if err := checkSessionToken(r, key, h.now()); err != nil {
+		return fail(err)
+	}
 
-	ctx = context.WithValue(ctx, callerKey{}, Caller{AccountID: key.AccountID, AccessKeyID: key.AccessKeyID, Region: a.Region})
+	ctx = context.WithValue(ctx, callerKey{}, Caller{AccountID: key.AccountID, AccessKeyID: key.AccessKeyID, Region: a.Region, Session: key.Session})
 	operation, resp, err = h.call(ctx, svc, &Request{HTTP: r, Body: body})
 	if err != nil {
 		e, internal := asError(err)

@@ -165,7 +165,7 @@ func TestErrorMessageMemberAndInternalCode(t *testing.T) {
 func TestSTSErrors(t *testing.T) {
 	h := newTestHandler(t)
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
-	rec := serve(t, h, "POST", "/", "sts", "Action=AssumeRole&Version=2011-06-15", form)
+	rec := serve(t, h, "POST", "/", "sts", "Action=DecodeAuthorizationMessage&Version=2011-06-15", form)
 	var e struct {
 		Code      string `xml:"Error>Code"`
 		Message   string `xml:"Error>Message"`
@@ -174,7 +174,7 @@ func TestSTSErrors(t *testing.T) {
 	if err := xml.Unmarshal(rec.Body.Bytes(), &e); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Code != 400 || e.Code != "InvalidAction" || e.Message != "Could not find operation AssumeRole for version 2011-06-15" ||
+	if rec.Code != 400 || e.Code != "InvalidAction" || e.Message != "Could not find operation DecodeAuthorizationMessage for version 2011-06-15" ||
 		e.RequestID != rec.Header().Get("x-amzn-RequestId") {
 		t.Errorf("status %d error %+v header id %q", rec.Code, e, rec.Header().Get("x-amzn-RequestId"))
 	}

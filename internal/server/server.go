@@ -237,7 +237,7 @@ func (s *Server) facades() (map[string]awsapi.Service, error) {
 		"datazone":         dz,
 		"app-integrations": ai,
 		"dms":              dm,
-		"sts":              awsapi.STS{},
+		"sts":              awsapi.STS{Sessions: s.keys, Keys: s.keys, Now: s.cfg.Now},
 	}, nil
 }
 
@@ -376,6 +376,11 @@ func (s *Server) background(ctx context.Context) {
 			s.log.Warn("purge deleted secrets", "err", err)
 		} else if n > 0 {
 			s.log.Info("purged secrets past their recovery window", "count", n)
+		}
+		if n, err := s.keys.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge expired STS credentials", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged expired STS credentials", "count", n)
 		}
 		if n, err := (&appsync.Facade{Services: s.core, Retention: s.cfg.AppSyncRetention}).Purge(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("purge expired AppSync introspections", "err", err)
