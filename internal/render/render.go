@@ -3,7 +3,7 @@
 package render
 
 import (
-	"encoding/json"
+	"bufio"
 	"fmt"
 	"io"
 	"maps"
@@ -18,19 +18,25 @@ import (
 // Formats lists the accepted format names.
 var Formats = []string{"table", "json", "markdown"}
 
-// Write renders s to w in the named format.
+// Write renders s to w in the named format, as it walks the snapshot: what it holds at any time
+// is one table's output and a write buffer, never the whole document.
 func Write(w io.Writer, format string, s *schema.Snapshot) error {
+	var render func(io.Writer, *schema.Snapshot) error
 	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return JSON(w, s) // buffers by itself
 	case "table", "":
-		return Text(w, s)
+		render = Text
 	case "markdown", "md":
-		return Markdown(w, s)
+		render = Markdown
+	default:
+		return fmt.Errorf("unknown format %q: use %s", format, strings.Join(Formats, ", "))
 	}
-	return fmt.Errorf("unknown format %q: use %s", format, strings.Join(Formats, ", "))
+	bw := bufio.NewWriterSize(w, flushBytes)
+	if err := render(bw, s); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // Text writes one block per asset: a heading line, its columns aligned, then keys and indexes.

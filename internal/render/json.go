@@ -1,0 +1,162 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/surveyorhq/surveyor/internal/schema"
+)
+
+// JSON writes the snapshot as indented JSON (two spaces), the same document
+// json.Encoder.SetIndent("", "  ") writes, without ever holding all of it: the envelope
+// (snapshot, databases, namespaces) is written by hand and each table is encoded and indented
+// on its own, into buffers reused from one table to the next.
+func JSON(w io.Writer, s *schema.Snapshot) error {
+	j := &jsonWriter{w: w}
+	j.enc = json.NewEncoder(&j.raw)
+	j.writeSnapshot(s)
+	if j.err != nil {
+		return j.err
+	}
+	return j.flushIfBig(0)
+}
+
+// jsonWriter writes one indented document. The first error sticks and ends the writing.
+type jsonWriter struct {
+	w   io.Writer
+	enc *json.Encoder // encodes into raw, escaping HTML as json.Marshal does
+	raw bytes.Buffer  // one value, compact
+	out bytes.Buffer  // indented output not yet written
+	err error
+}
+
+// flushBytes is how much indented output collects before it is written.
+const flushBytes = 64 << 10
+
+func (j *jsonWriter) writeSnapshot(s *schema.Snapshot) {
+	j.out.WriteString("{")
+	j.field(1, "engine", true)
+	j.value(1, s.Engine)
+	if s.ServerVersion != "" {
+		j.field(1, "serverVersion", false)
+		j.value(1, s.ServerVersion)
+	}
+	j.field(1, "capturedAt", false)
+	j.value(1, s.CapturedAt)
+	j.field(1, "databases", false)
+	j.array(1, len(s.Databases), s.Databases == nil, func(i int) { j.writeDatabase(2, &s.Databases[i]) })
+	if len(s.Failed) > 0 {
+		j.field(1, "failed", false)
+		j.value(1, s.Failed)
+	}
+	j.field(1, "complete", false)
+	j.value(1, s.Complete)
+	j.out.WriteString("\n}\n")
+}
+
+func (j *jsonWriter) writeDatabase(depth int, db *schema.Database) {
+	j.out.WriteString("{")
+	j.field(depth+1, "name", true)
+	j.value(depth+1, db.Name)
+	j.field(depth+1, "namespaces", false)
+	j.array(depth+1, len(db.Namespaces), db.Namespaces == nil, func(i int) { j.writeNamespace(depth+2, &db.Namespaces[i]) })
+	j.close(depth, "}")
+}
+
+func (j *jsonWriter) writeNamespace(depth int, ns *schema.Namespace) {
+	j.out.WriteString("{")
+	j.field(depth+1, "name", true)
+	j.value(depth+1, ns.Name)
+	if ns.Comment != "" {
+		j.field(depth+1, "comment", false)
+		j.value(depth+1, ns.Comment)
+	}
+	j.field(depth+1, "tables", false)
+	j.array(depth+1, len(ns.Tables), ns.Tables == nil, func(i int) { j.value(depth+2, &ns.Tables[i]) })
+	if len(ns.Enums) > 0 {
+		j.field(depth+1, "enums", false)
+		j.value(depth+1, ns.Enums)
+	}
+	j.close(depth, "}")
+}
+
+// field starts a member of an object at depth: its separator, new line, indentation and key.
+func (j *jsonWriter) field(depth int, key string, first bool) {
+	if !first {
+		j.out.WriteByte(',')
+	}
+	j.newline(depth)
+	j.out.WriteByte('"')
+	j.out.WriteString(key) // the model's keys need no escaping
+	j.out.WriteString(`": `)
+}
+
+// array writes an array whose elements sit at depth+1, each written by elem; a nil slice is
+// null and an empty one [], as encoding/json writes them.
+func (j *jsonWriter) array(depth, n int, isNil bool, elem func(i int)) {
+	switch {
+	case isNil:
+		j.out.WriteString("null")
+		return
+	case n == 0:
+		j.out.WriteString("[]")
+		return
+	}
+	j.out.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			j.out.WriteByte(',')
+		}
+		j.newline(depth + 1)
+		elem(i)
+		if j.err = j.flushIfBig(flushBytes); j.err != nil {
+			return
+		}
+	}
+	j.close(depth, "]")
+}
+
+// value encodes v with encoding/json and indents it as if it sat at depth in the document.
+func (j *jsonWriter) value(depth int, v any) {
+	if j.err != nil {
+		return
+	}
+	j.raw.Reset()
+	if j.err = j.enc.Encode(v); j.err != nil {
+		return
+	}
+	raw := bytes.TrimSuffix(j.raw.Bytes(), []byte{'\n'})
+	j.err = json.Indent(&j.out, raw, indentOf(depth), "  ")
+}
+
+func (j *jsonWriter) close(depth int, bracket string) {
+	j.newline(depth)
+	j.out.WriteString(bracket)
+}
+
+func (j *jsonWriter) newline(depth int) {
+	j.out.WriteByte('\n')
+	j.out.WriteString(indentOf(depth))
+}
+
+// flushIfBig writes the pending output once it holds at least limit bytes.
+func (j *jsonWriter) flushIfBig(limit int) error {
+	if j.err != nil || j.out.Len() < limit || j.out.Len() == 0 {
+		return j.err
+	}
+	_, err := j.w.Write(j.out.Bytes())
+	j.out.Reset()
+	return err
+}
+
+// spaces is the indentation of the deepest levels the envelope needs, and more.
+const spaces = "                                                                "
+
+func indentOf(depth int) string {
+	if 2*depth <= len(spaces) {
+		return spaces[:2*depth]
+	}
+	return strings.Repeat("  ", depth)
+}
