@@ -32,7 +32,6 @@ type existing struct {
 	fingerprint string
 	missing     bool
 	meta        string
-	seen        bool
 }
 
 // item is one asset of the snapshot: a table that was read, or a failure.
@@ -40,6 +39,17 @@ type item struct {
 	ref    schema.Ref
 	table  *schema.Table
 	reason string // set for a failed asset
+}
+
+// DefaultBatchSize is how many assets Apply compares and writes at a time when
+// Catalog.BatchSize is 0.
+const DefaultBatchSize = 500
+
+func (c *Catalog) batchSize() int {
+	if c.BatchSize > 0 {
+		return c.BatchSize
+	}
+	return DefaultBatchSize
 }
 
 // Apply records a run's snapshot, inside the caller's transaction, and counts what it did. For
@@ -57,27 +67,61 @@ type item struct {
 // are marked missing (counted in Stats.Missing, without an activity, and recorded as removed by
 // this run: RemovedByRun); nothing is ever deleted.
 // A table listed twice in the snapshot is applied once.
+//
+// Memory stays bounded whatever the size of the source: the assets go through in batches of
+// BatchSize, in reference order. For each batch Apply reads what the catalog has of those
+// references (fingerprint, revision, flags; never a document), encodes the batch's tables, and
+// writes its assets, revisions and activities before it moves on. It all happens in the
+// caller's transaction, so a run is still applied exactly once, or not at all.
 func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats, error) {
-	var st Stats
 	if in.Snapshot == nil {
 		return Stats{}, errors.New("apply snapshot: no snapshot")
 	}
-	now := c.now().UnixMilli()
-	known, err := loadExisting(ctx, tx, in.AccountID, in.SourceID)
-	if err != nil {
-		return Stats{}, err
-	}
-	var seq int
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM activities WHERE run_id = ?`, in.RunID).Scan(&seq); err != nil {
+	a := &applier{c: c, tx: tx, in: in, now: c.now().UnixMilli()}
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM activities WHERE run_id = ?`, in.RunID).Scan(&a.seq); err != nil {
 		return Stats{}, fmt.Errorf("read activities of run %s: %w", in.RunID, err)
 	}
+	its := items(in.Snapshot)
+	for start := 0; start < len(its); start += c.batchSize() {
+		if err := a.batch(ctx, its[start:min(start+c.batchSize(), len(its))]); err != nil {
+			return Stats{}, err
+		}
+	}
+	if in.Snapshot.Complete {
+		if err := a.markMissing(ctx, its); err != nil {
+			return Stats{}, fmt.Errorf("mark missing assets of run %s: %w", in.RunID, err)
+		}
+	}
+	return a.st, nil
+}
 
+// applier is one Apply under way.
+type applier struct {
+	c   *Catalog
+	tx  *store.Tx
+	in  ApplyInput
+	now int64
+	seq int // the last activity's
+	st  Stats
+}
+
+// batch applies a run of items, in reference order.
+func (a *applier) batch(ctx context.Context, its []item) error {
+	in := a.in
+	known, err := lookupExisting(ctx, a.tx, in.AccountID, in.SourceID, its)
+	if err != nil {
+		return err
+	}
+	enc, err := encodeAll(its, known)
+	if err != nil {
+		return err
+	}
 	var (
 		assetRows, revisionRows, activityRows [][]any
 		unmissing, metaRows                   []any
 	)
 	activity := func(ref schema.Ref, assetID, status, message string) {
-		seq++
+		a.seq++
 		var id, msg any
 		if assetID != "" {
 			id = assetID
@@ -85,25 +129,17 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 		if message != "" {
 			msg = message
 		}
-		activityRows = append(activityRows, []any{in.RunID, seq, id, ref.Database, ref.Namespace, ref.Table, status, msg, now})
-	}
-	its := items(in.Snapshot)
-	enc, err := encodeAll(its, known)
-	if err != nil {
-		return Stats{}, err
+		activityRows = append(activityRows, []any{in.RunID, a.seq, id, ref.Database, ref.Namespace, ref.Table, status, msg, a.now})
 	}
 	for i, it := range its {
 		e := known[it.ref]
-		if e != nil {
-			e.seen = true
-		}
 		switch {
 		case it.table == nil:
-			st.Failed++
+			a.st.Failed++
 			activity(it.ref, idOf(e), StatusFailed, it.reason)
 			continue
 		case it.table.Meta.NoAccess:
-			st.Skipped++
+			a.st.Skipped++
 			activity(it.ref, idOf(e), StatusNoAccess, "")
 			if e != nil && e.missing {
 				unmissing = append(unmissing, e.id)
@@ -113,21 +149,21 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 		doc, fp, meta := enc[i].doc, enc[i].fingerprint, enc[i].meta
 		switch {
 		case e == nil:
-			st.Added++
-			id := c.newID()
+			a.st.Added++
+			id := a.c.newID()
 			assetRows = append(assetRows, []any{id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
-				string(it.table.Kind), 1, fp, meta, searchText(it.table), now, now})
-			revisionRows = append(revisionRows, []any{id, 1, fp, string(doc), meta, in.RunID, now})
+				string(it.table.Kind), 1, fp, meta, searchText(it.table), a.now, a.now})
+			revisionRows = append(revisionRows, []any{id, 1, fp, string(doc), meta, in.RunID, a.now})
 			activity(it.ref, id, StatusCreated, "")
 		case e.fingerprint != fp:
-			st.Updated++
+			a.st.Updated++
 			rev := e.revision + 1
 			assetRows = append(assetRows, []any{e.id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
-				string(it.table.Kind), rev, fp, meta, searchText(it.table), now, now})
-			revisionRows = append(revisionRows, []any{e.id, rev, fp, string(doc), meta, in.RunID, now})
+				string(it.table.Kind), rev, fp, meta, searchText(it.table), a.now, a.now})
+			revisionRows = append(revisionRows, []any{e.id, rev, fp, string(doc), meta, in.RunID, a.now})
 			activity(it.ref, e.id, StatusUpdated, "")
 		default:
-			st.Unchanged++
+			a.st.Unchanged++
 			if e.missing {
 				unmissing = append(unmissing, e.id)
 			}
@@ -137,46 +173,75 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 			activity(it.ref, e.id, StatusUnchanged, "")
 		}
 	}
-	var missing []any
-	var removals [][]any // which run removed which asset: asset_removals
-	if in.Snapshot.Complete {
-		for ref, e := range known {
-			if !e.seen && !e.missing && (in.InScope == nil || in.InScope(ref)) {
-				missing = append(missing, e.id)
-				removals = append(removals, []any{in.RunID, e.id, e.revision, now})
-			}
-		}
-		st.Missing = len(missing)
-	}
 
 	// Assets first: revisions reference them.
-	if err := insertRows(ctx, tx, `INSERT INTO assets (id, account_id, source_id, database_name, namespace_name, table_name,
+	if err := insertRows(ctx, a.tx, `INSERT INTO assets (id, account_id, source_id, database_name, namespace_name, table_name,
 		kind, revision, fingerprint, meta, search_text, created_at, updated_at) VALUES `, assetRows,
 		` ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, revision = excluded.revision, fingerprint = excluded.fingerprint,
 		missing = 0, meta = excluded.meta, search_text = excluded.search_text, updated_at = excluded.updated_at`); err != nil {
-		return Stats{}, fmt.Errorf("write assets of run %s: %w", in.RunID, err)
+		return fmt.Errorf("write assets of run %s: %w", in.RunID, err)
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO asset_revisions (asset_id, revision, fingerprint, document, meta, run_id, created_at) VALUES `,
+	if err := insertRows(ctx, a.tx, `INSERT INTO asset_revisions (asset_id, revision, fingerprint, document, meta, run_id, created_at) VALUES `,
 		revisionRows, ""); err != nil {
-		return Stats{}, fmt.Errorf("write revisions of run %s: %w", in.RunID, err)
+		return fmt.Errorf("write revisions of run %s: %w", in.RunID, err)
 	}
-	if err := setMissing(ctx, tx, unmissing, false, now); err != nil {
-		return Stats{}, fmt.Errorf("clear missing assets of run %s: %w", in.RunID, err)
+	if err := setMissing(ctx, a.tx, unmissing, false, a.now); err != nil {
+		return fmt.Errorf("clear missing assets of run %s: %w", in.RunID, err)
 	}
-	if err := setMissing(ctx, tx, missing, true, now); err != nil {
-		return Stats{}, fmt.Errorf("mark missing assets of run %s: %w", in.RunID, err)
+	if err := refreshMeta(ctx, a.tx, metaRows); err != nil {
+		return fmt.Errorf("refresh meta of run %s: %w", in.RunID, err)
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO asset_removals (run_id, asset_id, revision, created_at) VALUES `, removals, ""); err != nil {
-		return Stats{}, fmt.Errorf("record removed assets of run %s: %w", in.RunID, err)
-	}
-	if err := refreshMeta(ctx, tx, metaRows); err != nil {
-		return Stats{}, fmt.Errorf("refresh meta of run %s: %w", in.RunID, err)
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO activities (run_id, seq, asset_id, database_name, namespace_name, table_name,
+	if err := insertRows(ctx, a.tx, `INSERT INTO activities (run_id, seq, asset_id, database_name, namespace_name, table_name,
 		status, error_message, created_at) VALUES `, activityRows, ""); err != nil {
-		return Stats{}, fmt.Errorf("write activities of run %s: %w", in.RunID, err)
+		return fmt.Errorf("write activities of run %s: %w", in.RunID, err)
 	}
-	return st, nil
+	return nil
+}
+
+// markMissing marks missing the assets of the source that are not missing yet, are in scope,
+// and that the snapshot does not mention (its items, sorted by reference), and records that
+// this run removed them (asset_removals). It reads the source's assets as one stream of
+// references, keeping only those it is to mark.
+func (a *applier) markMissing(ctx context.Context, its []item) error {
+	rows, err := a.tx.Query(ctx, `SELECT id, revision, database_name, namespace_name, table_name FROM assets
+		WHERE account_id = ? AND source_id = ? AND missing = 0`, a.in.AccountID, a.in.SourceID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		missing  []any
+		removals [][]any // which run removed which asset: asset_removals
+	)
+	for rows.Next() {
+		var (
+			id  string
+			rev int
+			ref schema.Ref
+		)
+		if err := rows.Scan(&id, &rev, &ref.Database, &ref.Namespace, &ref.Table); err != nil {
+			return err
+		}
+		if _, seen := slices.BinarySearchFunc(its, ref, func(it item, r schema.Ref) int { return compareRefs(it.ref, r) }); seen {
+			continue
+		}
+		if a.in.InScope == nil || a.in.InScope(ref) {
+			missing = append(missing, id)
+			removals = append(removals, []any{a.in.RunID, id, rev, a.now})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	a.st.Missing = len(missing)
+	if err := setMissing(ctx, a.tx, missing, true, a.now); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, a.tx, `INSERT INTO asset_removals (run_id, asset_id, revision, created_at) VALUES `, removals, ""); err != nil {
+		return fmt.Errorf("record removed assets: %w", err)
+	}
+	return nil
 }
 
 // encoded is a table's canonical document, fingerprint and meta, as stored.
@@ -263,15 +328,34 @@ func compareRefs(a, b schema.Ref) int {
 	return strings.Compare(a.Table, b.Table)
 }
 
-// loadExisting reads every asset of the source in one query.
-func loadExisting(ctx context.Context, tx *store.Tx, accountID, sourceID string) (map[schema.Ref]*existing, error) {
-	rows, err := tx.Query(ctx, `SELECT id, database_name, namespace_name, table_name, revision, fingerprint, missing, meta
-		FROM assets WHERE account_id = ? AND source_id = ?`, accountID, sourceID)
+// lookupExisting reads what the catalog has of the items' references, by key: the batch's
+// references are joined against the source's unique key, so the read costs one index probe per
+// item and never touches a document.
+func lookupExisting(ctx context.Context, tx *store.Tx, accountID, sourceID string, its []item) (map[schema.Ref]*existing, error) {
+	out := make(map[schema.Ref]*existing, len(its))
+	if len(its) == 0 {
+		return out, nil
+	}
+	var q strings.Builder
+	q.WriteString(`WITH k (database_name, namespace_name, table_name) AS (VALUES `)
+	args := make([]any, 0, 3*len(its)+2)
+	for i, it := range its {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, it.ref.Database, it.ref.Namespace, it.ref.Table)
+	}
+	q.WriteString(`) SELECT a.id, a.database_name, a.namespace_name, a.table_name, a.revision, a.fingerprint, a.missing, a.meta
+		FROM k JOIN assets a ON a.source_id = ? AND a.database_name = k.database_name
+		AND a.namespace_name = k.namespace_name AND a.table_name = k.table_name
+		WHERE a.account_id = ?`)
+	args = append(args, sourceID, accountID)
+	rows, err := tx.Query(ctx, q.String(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read assets of source %s: %w", sourceID, err)
 	}
 	defer rows.Close()
-	out := make(map[schema.Ref]*existing)
 	for rows.Next() {
 		var (
 			e       existing

@@ -3,7 +3,10 @@ package catalog_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"runtime/metrics"
 	"testing"
+	"time"
 
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/schema"
@@ -40,6 +43,8 @@ func BenchmarkApply10k(b *testing.B) {
 	ctx := context.Background()
 	run := func(b *testing.B, db *store.DB, c *catalog.Catalog, runID string) catalog.Stats {
 		var st catalog.Stats
+		peak := watchHeap(b)
+		defer peak()
 		err := db.Tx(ctx, func(tx *store.Tx) error {
 			var err error
 			st, err = c.Apply(ctx, tx, catalog.ApplyInput{AccountID: account, SourceID: source, RunID: runID, Snapshot: s})
@@ -76,3 +81,40 @@ func BenchmarkApply10k(b *testing.B) {
 		})
 	}
 }
+
+// watchHeap samples the bytes of live and not yet collected heap objects until the returned
+// function is called, which reports the highest sample above the starting point as
+// peak-heap-MB (the largest of all the calls in one benchmark).
+func watchHeap(b *testing.B) func() {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
+	runtime.GC()
+	base := read()
+	stop, done := make(chan struct{}), make(chan uint64)
+	go func() {
+		var high uint64
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			high = max(high, read())
+			select {
+			case <-stop:
+				done <- high
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		high := <-done
+		if high > base {
+			mb := float64(high-base) / (1 << 20)
+			peakHeap[b.Name()] = max(peakHeap[b.Name()], mb)
+			b.ReportMetric(peakHeap[b.Name()], "peak-heap-MB")
+		}
+	}
+}
+
+// peakHeap keeps each benchmark's highest peak across its iterations.
+var peakHeap = map[string]float64{}

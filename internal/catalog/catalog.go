@@ -42,6 +42,8 @@ type Catalog struct {
 	Now func() time.Time
 	// NewID returns a new asset ID; 14 random lower-case letters and digits when nil.
 	NewID func() string
+	// BatchSize is how many assets Apply handles at a time; DefaultBatchSize when 0.
+	BatchSize int
 }
 
 // Stats counts what one Apply did, asset by asset.
