@@ -10,6 +10,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/crawls"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/secrets"
@@ -23,7 +24,9 @@ type Services struct {
 	Catalog   *catalog.Catalog
 	Secrets   *secrets.Service
 	Discovery *discovery.Job
-	Tokens    awsapi.Tokens
+	// Crawls keeps Glue crawlers and runs their crawls.
+	Crawls *crawls.Service
+	Tokens awsapi.Tokens
 	// Master seals secret material a façade keeps in its own documents (a DMS endpoint's
 	// password): seal with the resource id as additional data, never store it in clear.
 	Master *secrets.Sealer

@@ -396,4 +396,3 @@ func parseFilterTime(v string) (time.Time, error) {
 	}
 	return time.Time{}, invalid("time filter value %q is neither epoch milliseconds nor an ISO-8601 time", v)
 }
-

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -36,7 +37,9 @@ import (
 	"github.com/surveyorhq/surveyor/internal/connector/sqlite"
 	"github.com/surveyorhq/surveyor/internal/console"
 	"github.com/surveyorhq/surveyor/internal/core"
+	"github.com/surveyorhq/surveyor/internal/crawls"
 	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/gluecatalog"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
 	"github.com/surveyorhq/surveyor/internal/secrets"
@@ -149,9 +152,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	job := &discovery.Job{Secrets: s.secrets, Master: master, LocalRoots: cfg.LocalRoots, DeniedPaths: []string{dataDir}, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
-	s.workers = &runs.Workers{Queue: queue, Handlers: job.Handlers(), N: cfg.Workers, Logger: cfg.Logger}
+	crawlSvc := &crawls.Service{DB: db, Runs: queue, Catalog: gluecatalog.Catalog{Now: cfg.Now, Master: master}, Discovery: job, Now: cfg.Now, Logger: cfg.Logger}
+	handlers := job.Handlers()
+	maps.Copy(handlers, crawlSvc.Handlers())
+	s.workers = &runs.Workers{Queue: queue, Handlers: handlers, N: cfg.Workers, Logger: cfg.Logger}
+	crawlSvc.Cancel = s.workers.Cancel
 	s.core = &core.Services{
-		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job,
+		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job, Crawls: crawlSvc,
 		Tokens: awsapi.Tokens{Key: derive(masterKey, "pagination tokens")}, Master: master,
 		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Notify: s.workers.Notify,
 	}
