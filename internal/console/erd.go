@@ -92,6 +92,7 @@ const (
 	gapX        = 40.0
 	gapY        = 70.0
 	maxRowNodes = 10
+	markWidth   = 5 * charWidth // room for "PK FK" before a column
 )
 
 type erdNode struct {
@@ -190,13 +191,16 @@ func newNode(a catalog.Asset) *erdNode {
 	for _, c := range t.Columns {
 		l := erdLine{text: c.Name + " " + c.Type.Declared}
 		switch {
+		case pk[c.Name] && fk[c.Name]:
+			l.mark = "PK FK"
 		case pk[c.Name]:
 			l.mark = "PK"
-			keys = append(keys, l)
 		case fk[c.Name]:
 			l.mark = "FK"
+		}
+		if l.mark != "" {
 			keys = append(keys, l)
-		default:
+		} else {
 			rest = append(rest, l)
 		}
 	}
@@ -208,7 +212,7 @@ func newNode(a catalog.Asset) *erdNode {
 	n.lines = all
 	width := float64(len([]rune(n.name)))*charWidth*1.1 + 2*nodePadding
 	for _, l := range n.lines {
-		width = max(width, float64(len([]rune(l.text))+4)*charWidth+2*nodePadding)
+		width = max(width, float64(len([]rune(l.text)))*charWidth+markWidth+2*nodePadding)
 	}
 	n.w = math.Min(math.Max(width, minWidth), maxWidth)
 	count := len(n.lines)
@@ -264,12 +268,12 @@ func layoutGraph(g *erdGraph) {
 		x += b.w + gapX*2
 		shelf = max(shelf, b.h)
 	}
-	const margin = 20
+	const margin = 30
+	w, h := bounds(g.nodes)
 	for _, n := range g.nodes {
 		n.x += margin
 		n.y += margin
 	}
-	w, h := bounds(g.nodes)
 	g.w, g.h = w+2*margin, h+2*margin
 	anchorEdges(g)
 }
@@ -511,11 +515,11 @@ func (g *erdGraph) svg() string {
 			if l.mark != "" {
 				fmt.Fprintf(&b, `<text class="mark" x="%.1f" y="%.1f">%s</text>`, nodePadding, y, l.mark)
 			}
-			fmt.Fprintf(&b, `<text class="col" x="%.1f" y="%.1f">%s</text>`, nodePadding+3*charWidth, y, esc(clip(l.text, n.w-3*charWidth)))
+			fmt.Fprintf(&b, `<text class="col" x="%.1f" y="%.1f">%s</text>`, nodePadding+markWidth, y, esc(clip(l.text, n.w-markWidth)))
 		}
 		if n.more > 0 {
 			y := headHeight + float64(len(n.lines)+1)*lineHeight - 3
-			fmt.Fprintf(&b, `<text class="more" x="%.1f" y="%.1f">+ %d more columns</text>`, nodePadding+3*charWidth, y, n.more)
+			fmt.Fprintf(&b, `<text class="more" x="%.1f" y="%.1f">+ %d more columns</text>`, nodePadding+markWidth, y, n.more)
 		}
 		b.WriteString(`</g>`)
 	}

@@ -37,6 +37,8 @@ type Options struct {
 	Workers int
 	// Log sends the server's log to t.Log.
 	Log bool
+	// Tune, when set, adjusts the server's configuration before it starts.
+	Tune func(*server.Config)
 }
 
 // Start runs a server until the test ends.
@@ -52,6 +54,9 @@ func Start(t testing.TB, opts Options) *Env {
 	cfg := server.Config{
 		DataDir: t.TempDir(), Store: opts.Store, Getenv: func(string) string { return "" },
 		Now: opts.Now, Lease: opts.Lease, Workers: opts.Workers, Logger: logger,
+	}
+	if opts.Tune != nil {
+		opts.Tune(&cfg)
 	}
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
