@@ -359,4 +359,3 @@ func shopSQLite(t *testing.T) string {
 	}
 	return file
 }
-

@@ -129,7 +129,7 @@ func source(integ *integration, a *association, rec resources.Record) console.So
 	exec := effectiveExecution(a, integ)
 	s := console.Source{ID: a.ID, Service: "AppIntegrations", Type: "data integration association", Name: name,
 		Engine: engineOf(integ.SourceURI), Location: integ.SourceURI, Created: rec.CreatedAt,
-		CanRun: exec.ExecutionMode == modeOnDemand,
+		CanRun:  exec.ExecutionMode == modeOnDemand,
 		RunHelp: "Run now calls UpdateDataIntegrationAssociation with its ON_DEMAND execution, which runs it again."}
 	if sched, _ := scheduleOf(integ, exec); exec.ExecutionMode == modeScheduled && sched != nil {
 		s.Schedule = sched.ScheduleExpression
