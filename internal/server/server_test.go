@@ -6,7 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +27,13 @@ import (
 // first account's key.
 func start(t *testing.T) (*httptest.Server, server.Credentials, server.Config) {
 	t.Helper()
-	cfg := server.Config{DataDir: t.TempDir(), Getenv: func(string) string { return "" }}
+	return startIn(t, t.TempDir())
+}
+
+// startIn is start on the data directory dir.
+func startIn(t *testing.T, dir string) (*httptest.Server, server.Credentials, server.Config) {
+	t.Helper()
+	cfg := server.Config{DataDir: dir, Getenv: func(string) string { return "" }}
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -251,4 +261,50 @@ func TestCredentialsFollowTheEndpoint(t *testing.T) {
 			t.Errorf("the second start changed the key pair")
 		}
 	}
+}
+
+// TestDataDirectoryIsPrivate: the data directory a server creates is 0700 and everything in it
+// (store, WAL, shared memory, master key, credentials) 0600, whatever the umask; a store an
+// older version left readable by others is made private on start.
+func TestDataDirectoryIsPrivate(t *testing.T) {
+	old := syscall.Umask(0o002)
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "data")
+	srv, creds, _ := startIn(t, dir)
+	// A write, so that the WAL exists.
+	sm := secretsmanager.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, "")})
+	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String("x"), SecretString: aws.String("y")}); err != nil {
+		t.Fatal(err)
+	}
+	check := func() {
+		t.Helper()
+		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("data directory: %v %v, want 0700", fi.Mode().Perm(), err)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+			fi, err := e.Info()
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %v %v, want 0600", e.Name(), fi.Mode().Perm(), err)
+			}
+		}
+		for _, want := range []string{"surveyor.db", "surveyor.db-wal", "surveyor.db-shm", "master.key", server.CredentialsFile} {
+			if !slices.Contains(names, want) {
+				t.Errorf("%s not in the data directory (%v)", want, names)
+			}
+		}
+	}
+	check()
+	srv.Close()
+	for _, f := range []string{"surveyor.db", "surveyor.db-wal", "surveyor.db-shm"} {
+		_ = os.Chmod(filepath.Join(dir, f), 0o644)
+	}
+	startIn(t, dir)
+	check()
 }
