@@ -48,6 +48,9 @@ type Options struct {
 	// ConnectTimeout bounds opening the connection; StatementTimeout bounds each catalog query.
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
+	// Paths bounds the files on this machine a source may read (SQLite files, folders of
+	// files); the zero value allows every path.
+	Paths Paths
 }
 
 // Defaults for Options.

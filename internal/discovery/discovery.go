@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,7 +245,7 @@ func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Sourc
 		return cfg, src, connector.Options{}, fail(classify(err), err.Error())
 	}
 	opts := connector.Options{Filter: filter.Filter{Rules: cfg.Rules}, ConnectTimeout: j.ConnectTimeout,
-		StatementTimeout: time.Duration(cfg.StatementTimeoutSeconds) * time.Second}
+		StatementTimeout: time.Duration(cfg.StatementTimeoutSeconds) * time.Second, Paths: j.paths()}
 	return cfg, src, opts, nil
 }
 
@@ -466,81 +464,36 @@ func limitTable(t *schema.Table, names []string) {
 	})
 }
 
-// checkLocalPaths refuses local files outside LocalRoots or inside DeniedPaths.
+// paths is the part of this machine's file system sources may read.
+func (j *Job) paths() connector.Paths {
+	return connector.Paths{Roots: j.LocalRoots, Denied: j.DeniedPaths}
+}
+
+// checkLocalPaths refuses a source whose connector would open a file outside LocalRoots or
+// inside DeniedPaths. The connector says which paths it would open (connector.LocalFiles),
+// parsed by the code that opens them, so what is checked is what is read; the connector checks
+// them again when it opens them, and every file it opens after that.
 func (j *Job) checkLocalPaths(src connector.Source) error {
-	var paths []string
-	switch src.Engine {
-	case connector.SQLite:
-		paths = append(paths, src.Path)
-		for _, a := range strings.Split(src.Params["attach"], ",") {
-			if _, p, ok := strings.Cut(a, "="); ok {
-				paths = append(paths, p)
-			}
-		}
-	case connector.Files:
-		switch {
-		case strings.HasPrefix(src.Path, "file://"):
-			u, err := url.Parse(src.Path)
-			if err != nil {
-				return &SourceError{ErrValidation, fmt.Sprintf("%q is not a valid file URL", src.Path)}
-			}
-			paths = append(paths, u.Path)
-		case !strings.Contains(src.Path, "://"):
-			paths = append(paths, src.Path)
-		}
+	lf, ok := j.Connectors[src.Engine].(connector.LocalFiles)
+	if !ok {
+		return nil
 	}
+	paths, err := lf.LocalPaths(src)
+	if err != nil {
+		return &SourceError{ErrValidation, err.Error()}
+	}
+	policy := j.paths()
 	for _, p := range paths {
-		abs, err := resolvePath(p)
-		if err != nil {
-			return &SourceError{ErrValidation, fmt.Sprintf("path %q: %v", p, err)}
-		}
-		for _, d := range j.DeniedPaths {
-			if dr, err := resolvePath(d); err == nil && within(abs, dr) {
-				return &SourceError{ErrAccessDenied, fmt.Sprintf("path %s is inside the server's data directory, which sources may not read", p)}
-			}
-		}
-		if len(j.LocalRoots) == 0 {
-			continue
-		}
-		allowed := false
-		for _, r := range j.LocalRoots {
-			if rr, err := resolvePath(r); err == nil && within(abs, rr) {
-				allowed = true
-				break
-			}
-		}
-		if !allowed {
-			return &SourceError{ErrAccessDenied, fmt.Sprintf("path %s is outside the folders this server may read (--local-roots %s)", p, strings.Join(j.LocalRoots, ","))}
+		err := policy.Check(p)
+		var pe *connector.PathError
+		switch {
+		case errors.As(err, &pe):
+			return &SourceError{ErrAccessDenied, pe.Error()}
+		case err != nil:
+			return &SourceError{ErrValidation, err.Error()}
 		}
 	}
 	return nil
-}
-
-// resolvePath makes p absolute and resolves symbolic links as far as the path exists, so a link
-// cannot lead a source out of its allowed folder.
-func resolvePath(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", err
-	}
-	rest := ""
-	for cur := abs; ; {
-		if real, err := filepath.EvalSymlinks(cur); err == nil {
-			return filepath.Join(real, rest), nil
-		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return abs, nil
-		}
-		rest = filepath.Join(filepath.Base(cur), rest)
-		cur = parent
-	}
-}
-
-// within reports whether path is dir or below it.
-func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // SealPassword seals a password for Config.SealedPassword; only runs of the same account open it.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/connector/files"
 	"github.com/surveyorhq/surveyor/internal/connector/mysql"
 	"github.com/surveyorhq/surveyor/internal/connector/postgres"
 	"github.com/surveyorhq/surveyor/internal/connector/sqlite"
@@ -43,7 +44,7 @@ func newHarness(t *testing.T) *harness {
 	return &harness{
 		db: db, secrets: sec, queue: &runs.Queue{DB: db},
 		job: &discovery.Job{Secrets: sec, Catalog: &catalog.Catalog{}, ConnectTimeout: 3 * time.Second, Connectors: connector.Registry{
-			connector.Postgres: postgres.New(), connector.MySQL: mysql.New(), connector.SQLite: sqlite.New(),
+			connector.Postgres: postgres.New(), connector.MySQL: mysql.New(), connector.SQLite: sqlite.New(), connector.Files: files.New(),
 		}},
 	}
 }
@@ -285,6 +286,14 @@ func TestLocalPathsStayInsideTheirRoots(t *testing.T) {
 	if r := h.run(t, discovery.JobDiscover, "data-dir", discovery.Config{Engine: "sqlite", Path: secret}); r.Status != runs.StatusFailed || r.ErrorType != discovery.ErrAccessDenied || !strings.Contains(r.ErrorDetail, "data directory") {
 		t.Errorf("reading the data directory: %s %s %q", r.Status, r.ErrorType, r.ErrorDetail)
 	}
+	// The attach list as the connector reads it: names and paths trimmed. A leading space must not
+	// make the data directory's store look like a relative path.
+	for name, attach := range map[string]string{"leading space": "aux= " + secret, "spaces around": " aux =  " + secret + "  ", "tab": "aux=\t" + secret} {
+		cfg := discovery.Config{Engine: "sqlite", Path: inside, Params: map[string]string{"attach": attach}}
+		if r := h.run(t, discovery.JobDiscover, "attach-"+name, cfg); r.Status != runs.StatusFailed || r.ErrorType != discovery.ErrAccessDenied || !strings.Contains(r.ErrorDetail, "data directory") {
+			t.Errorf("attach the store (%s): %s %s %q, want ACCESS_DENIED naming the data directory", name, r.Status, r.ErrorType, r.ErrorDetail)
+		}
+	}
 	if r := h.run(t, discovery.JobDiscover, "anywhere", discovery.Config{Engine: "sqlite", Path: other}); r.Status != runs.StatusSuccess {
 		t.Errorf("without roots any other path is readable: %s %q", r.Status, r.ErrorDetail)
 	}
@@ -294,6 +303,8 @@ func TestLocalPathsStayInsideTheirRoots(t *testing.T) {
 		"symlink escape":  {Engine: "sqlite", Path: link},
 		"dot-dot escape":  {Engine: "sqlite", Path: filepath.Join(root, "..", filepath.Base(outside), "x.db")},
 		"attached file":   {Engine: "sqlite", Path: inside, Params: map[string]string{"attach": "aux=" + other}},
+		"attach, spaces":  {Engine: "sqlite", Path: inside, Params: map[string]string{"attach": " aux = " + other + " "}},
+		"attach, tab":     {Engine: "sqlite", Path: inside, Params: map[string]string{"attach": "aux=\t" + other}},
 		"folder of files": {Engine: "files", Path: "file://localhost" + outside},
 	} {
 		if r := h.run(t, discovery.JobDiscover, "deny-"+name, cfg); r.Status != runs.StatusFailed || r.ErrorType != discovery.ErrAccessDenied || !strings.Contains(r.ErrorDetail, "--local-roots") {

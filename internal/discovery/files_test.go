@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/surveyorhq/surveyor/internal/catalog"
@@ -103,5 +104,41 @@ func TestFilesSourceCredentials(t *testing.T) {
 				t.Errorf("params not passed: %v", src.Params)
 			}
 		})
+	}
+}
+
+// TestFilesSourceDoesNotFollowLinksOut is the attack of issue 10: a link inside a files source's
+// folder to the data directory's master.key. The run does not read it: the file is a failed
+// asset that says why, and the key appears nowhere.
+func TestFilesSourceDoesNotFollowLinksOut(t *testing.T) {
+	h := newHarness(t)
+	base := t.TempDir()
+	root, data := filepath.Join(base, "data-files"), filepath.Join(base, "surveyor-data")
+	writeTree(t, root, map[string]string{"orders/a.csv": "id,total\n1,2.5\n"})
+	writeTree(t, data, map[string]string{"master.key": "TWFzdGVyS2V5VGhhdE11c3ROb3RMZWFr\n"})
+	if err := os.MkdirAll(filepath.Join(root, "keys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(data, "master.key"), filepath.Join(root, "keys", "k.csv")); err != nil {
+		t.Fatal(err)
+	}
+	h.job.DeniedPaths = []string{data}
+	r := h.run(t, discovery.JobDiscover, "src-link", discovery.Config{Engine: "files", Path: root})
+	if r.Status != runs.StatusPartiallySucceeded || stats(t, r) != (catalog.Stats{Added: 1, Failed: 1}) ||
+		!strings.Contains(r.ErrorDetail, "keys.k.csv: the file is inside the server's data directory") {
+		t.Fatalf("run %s %+v %q, want orders added and the link failed with the reason", r.Status, stats(t, r), r.ErrorDetail)
+	}
+	if err := h.db.ReadTx(context.Background(), func(tx *store.Tx) error {
+		assets, err := h.job.Catalog.AssetsOfSource(context.Background(), tx, "src-link")
+		for _, a := range assets {
+			for _, c := range a.Table.Columns {
+				if strings.Contains(c.Name, "TWFzdGVy") {
+					t.Errorf("the master key is a column of %s", a.Ref)
+				}
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -18,7 +18,11 @@ var compressions = map[string]string{".gz": "gzip", ".gzip": "gzip", ".bz2": "bz
 
 // compressedHead reads the decompressed head of a compressed text file.
 func (o *object) compressedHead(ctx context.Context, compression string) (*sample, error) {
-	r, err := o.b.NewReader(ctx, o.key, nil)
+	opts, err := o.readerOptions()
+	if err != nil {
+		return nil, err
+	}
+	r, err := o.b.NewReader(ctx, o.key, opts)
 	if err != nil {
 		return nil, readError(err)
 	}

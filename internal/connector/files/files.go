@@ -107,6 +107,17 @@ type Stats struct {
 	ParquetBytesRead int64
 }
 
+// LocalPaths is the root folder of a local source (none for S3), as Discover opens it.
+func (c *Connector) LocalPaths(src connector.Source) ([]string, error) {
+	st, err := parseSource(src)
+	if err != nil || st.s3 {
+		return nil, err
+	}
+	return []string{st.root}, nil
+}
+
+var _ connector.LocalFiles = (*Connector)(nil)
+
 // Discover reads the datasets under src.Path.
 func (c *Connector) Discover(ctx context.Context, src connector.Source, opts connector.Options) (*schema.Snapshot, error) {
 	snap, _, err := c.DiscoverStats(ctx, src, opts)
@@ -210,6 +221,7 @@ func (c *Connector) DiscoverStats(ctx context.Context, src connector.Source, opt
 type settings struct {
 	s3       bool
 	root     string // local: the absolute folder
+	guard    *guard // local: what may be read, set when the root is opened
 	bucket   string // s3
 	prefix   string // s3 key prefix of the root, "" or ending in "/"
 	database string
@@ -432,7 +444,7 @@ func (st *settings) list(ctx context.Context, b *blob.Bucket, stats *Stats) (map
 			if err != nil {
 				return nil, st.classify(connector.Unreachable, fmt.Errorf("list %s: %w", st.location(strings.TrimPrefix(pfx, st.prefix)), err))
 			}
-			if obj.IsDir || seen[obj.Key] {
+			if obj.IsDir || seen[obj.Key] || st.guard.listed(obj) {
 				continue
 			}
 			seen[obj.Key] = true
@@ -827,7 +839,7 @@ func (st *settings) table(dir string, g *group) schema.Table {
 // readFile infers one file's schema.
 func (st *settings) readFile(ctx context.Context, b *blob.Bucket, e *fileEntry, stats *Stats) (*fileSchema, error) {
 	atomic.AddInt64(&stats.FilesRead, 1)
-	o := &object{b: b, key: e.key, size: e.size, stats: stats}
+	o := &object{b: b, guard: st.guard, key: e.key, size: e.size, stats: stats}
 	var (
 		fs  *fileSchema
 		err error

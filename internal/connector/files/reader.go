@@ -81,7 +81,7 @@ func (r *Reader) List(ctx context.Context, fn func(Object) error) error {
 		if err != nil {
 			return r.st.classify(connector.Unreachable, fmt.Errorf("list %s: %w", r.st.redacted(), err))
 		}
-		if obj.IsDir {
+		if obj.IsDir || r.st.guard.listed(obj) {
 			continue
 		}
 		atomic.AddInt64(&r.stats.FilesListed, 1)
@@ -137,7 +137,7 @@ func (r *Reader) Read(ctx context.Context, obj Object, d Dialect) (*File, error)
 		return nil, fmt.Errorf("%s is not a CSV, TSV, JSON or Parquet file", obj.Key)
 	}
 	atomic.AddInt64(&r.stats.FilesRead, 1)
-	o := &object{b: r.b, key: r.st.prefix + obj.Key, size: obj.Size, stats: &r.stats}
+	o := &object{b: r.b, guard: r.st.guard, key: r.st.prefix + obj.Key, size: obj.Size, stats: &r.stats}
 	if format == "parquet" {
 		fs, err := parquetSchema(ctx, o)
 		atomic.AddInt64(&r.stats.ParquetFiles, 1)

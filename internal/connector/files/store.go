@@ -40,6 +40,12 @@ func (st *settings) open(ctx context.Context, src connector.Source, opts connect
 		case !info.IsDir():
 			return nil, st.classify(connector.DatabaseNotFound, fmt.Errorf("%s is not a folder", st.root))
 		}
+		if err := opts.Paths.Check(st.root); err != nil {
+			return nil, st.classify(connector.PermissionDenied, err)
+		}
+		if st.guard, err = newGuard(st.root, opts.Paths); err != nil {
+			return nil, st.classify(connector.Failed, err)
+		}
 		b, err := fileblob.OpenBucket(st.root, &fileblob.Options{NoTempDir: true})
 		if err != nil {
 			return nil, st.classify(connector.Failed, fmt.Errorf("open folder %s: %w", st.root, err))
@@ -120,6 +126,7 @@ func (st *settings) classify(kind connector.ErrorKind, err error) error {
 // object is one file of the store; every byte read from it is counted.
 type object struct {
 	b     *blob.Bucket
+	guard *guard // local roots: what may be read; nil for S3
 	key   string
 	size  int64
 	stats *Stats
@@ -133,7 +140,11 @@ func (o *object) count(n int) {
 
 // readRange reads n bytes at off (fewer at the end of the file).
 func (o *object) readRange(ctx context.Context, off, n int64) ([]byte, error) {
-	r, err := o.b.NewRangeReader(ctx, o.key, off, n, nil)
+	opts, err := o.readerOptions()
+	if err != nil {
+		return nil, err
+	}
+	r, err := o.b.NewRangeReader(ctx, o.key, off, n, opts)
 	if err != nil {
 		return nil, readError(err)
 	}
@@ -163,7 +174,23 @@ func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
 	}
 }
 
+// readerOptions checks, for a local root, that the file may be read before it is opened, and
+// again on the open file.
+func (o *object) readerOptions() (*blob.ReaderOptions, error) {
+	if o.guard == nil {
+		return nil, nil
+	}
+	if err := o.guard.check(o.key); err != nil {
+		return nil, err
+	}
+	return o.guard.options(), nil
+}
+
 func readError(err error) error {
+	var refused *refusedError
+	if errors.As(err, &refused) {
+		return refused
+	}
 	switch gcerrors.Code(err) {
 	case gcerrors.NotFound:
 		return fmt.Errorf("the file disappeared while it was read")

@@ -472,3 +472,36 @@ func TestShortPasswordsGarbleNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestScanEvaluatesNoStoredCode: views that call a stored function, a view over such a view and
+// a trigger are read from information_schema without running the function, which raises an
+// error if it ever runs (the control query shows it does when the view is read).
+func TestScanEvaluatesNoStoredCode(t *testing.T) {
+	d := testdb.New(t, connector.MySQL, "myplant")
+	d.Exec(t,
+		"CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(20))",
+		"INSERT INTO t VALUES (1, 'a')",
+		"CREATE FUNCTION planted(x INT) RETURNS INT DETERMINISTIC BEGIN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'planted function ran'; RETURN x; END",
+		"CREATE FUNCTION `lower`(s VARCHAR(20)) RETURNS VARCHAR(20) DETERMINISTIC BEGIN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'planted lower ran'; RETURN s; END",
+		"CREATE VIEW v AS SELECT id, planted(id) AS p, lower(name) AS l FROM t",
+		"CREATE VIEW vv AS SELECT p FROM v",
+		"CREATE TRIGGER t_ins BEFORE INSERT ON t FOR EACH ROW SET NEW.id = planted(NEW.id)",
+	)
+	if _, err := d.SQL.Exec("SELECT * FROM vv"); err == nil || !strings.Contains(err.Error(), "planted function ran") {
+		t.Fatalf("control: reading the view did not run the planted function: %v", err)
+	}
+	snap, err := New().Discover(context.Background(), d.Source, connector.Options{ConnectTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("discover: %v", err)
+	}
+	var names []string
+	for _, a := range snap.Assets() {
+		names = append(names, a.Ref.Table)
+		if a.Ref.Table == "v" && len(a.Table.Columns) != 3 {
+			t.Errorf("view v columns = %v", a.Table.Columns)
+		}
+	}
+	if strings.Join(names, ",") != "t,v,vv" || len(snap.Failed) != 0 {
+		t.Errorf("assets = %v, failed %v", names, snap.Failed)
+	}
+}

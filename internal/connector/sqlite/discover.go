@@ -332,7 +332,9 @@ func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) 
 // addObject records one row of sqlite_schema.
 func (d *dbScan) addObject(s *session, typ, name, tbl, text string) {
 	if strings.HasPrefix(strings.ToLower(name), "sqlite_") {
-		if strings.EqualFold(name, "sqlite_stat1") {
+		if strings.EqualFold(name, "sqlite_stat1") && typ == "table" {
+			// Only the real table: a crafted file can hold a view under the name (written
+			// with writable_schema), and reading a view evaluates it.
 			d.stat1 = true
 		}
 		if typ != "index" {

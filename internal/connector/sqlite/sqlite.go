@@ -128,25 +128,26 @@ type session struct {
 
 type attachment struct{ name, path string }
 
-// open checks that the files exist, opens src.Path read-only on one connection, attaches the
-// extra files and begins the transaction every catalog query runs in.
+// open checks that the files exist and may be read, opens src.Path read-only on one
+// connection, attaches the extra files and begins the transaction every catalog query runs in.
 func open(ctx context.Context, src connector.Source, opts connector.Options, floor bool) (*session, error) {
-	if src.Path == "" {
-		return nil, connector.Classify(src, connector.Unsupported, errors.New("no SQLite file path given"))
-	}
-	if err := checkFile(src.Path); err != nil {
-		return nil, connector.Classify(src, kindOf(err), err)
-	}
-	attach, err := parseAttach(src.Params["attach"])
+	main, attach, err := parseSource(src)
 	if err != nil {
 		return nil, connector.Classify(src, connector.Unsupported, err)
 	}
-	for _, a := range attach {
+	for _, a := range append([]attachment{{name: "main", path: main}}, attach...) {
+		what := ""
+		if a.name != "main" {
+			what = "attach " + a.name + ": "
+		}
+		if err := checkPaths(opts.Paths, a.path); err != nil {
+			return nil, connector.Classify(src, connector.PermissionDenied, fmt.Errorf("%s%w", what, err))
+		}
 		if err := checkFile(a.path); err != nil {
-			return nil, connector.Classify(src, kindOf(err), fmt.Errorf("attach %s: %w", a.name, err))
+			return nil, connector.Classify(src, kindOf(err), fmt.Errorf("%s%w", what, err))
 		}
 	}
-	db, err := sql.Open("sqlite", fileURI(src.Path, opts.StatementTimeout))
+	db, err := sql.Open("sqlite", fileURI(main, opts.StatementTimeout))
 	if err != nil {
 		return nil, connector.Classify(src, connector.Failed, err)
 	}
@@ -216,6 +217,77 @@ func checkFile(path string) error {
 		return fmt.Errorf("database file %q: %w", path, err)
 	}
 	return f.Close()
+}
+
+// LocalPaths lists every file a scan of src may open: the database file, each attached file,
+// and their journal, WAL and shared-memory companions, all absolute, from the one parser open
+// uses.
+func (c *Connector) LocalPaths(src connector.Source) ([]string, error) {
+	main, attach, err := parseSource(src)
+	if err != nil {
+		return nil, connector.Classify(src, connector.Unsupported, err)
+	}
+	var out []string
+	for _, p := range append([]string{main}, attachmentPaths(attach)...) {
+		out = append(out, p)
+		for _, c := range companions {
+			out = append(out, p+c)
+		}
+	}
+	return out, nil
+}
+
+var _ connector.LocalFiles = (*Connector)(nil)
+
+// companions are the suffixes of the files SQLite opens next to a database file.
+var companions = []string{"-journal", "-wal", "-shm"}
+
+func attachmentPaths(as []attachment) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.path
+	}
+	return out
+}
+
+// parseSource reads the database file and the attachments of src, every path made absolute.
+func parseSource(src connector.Source) (string, []attachment, error) {
+	if src.Path == "" {
+		return "", nil, errors.New("no SQLite file path given")
+	}
+	main, err := filepath.Abs(src.Path)
+	if err != nil {
+		return "", nil, fmt.Errorf("database file %q: %w", src.Path, err)
+	}
+	attach, err := parseAttach(src.Params["attach"])
+	if err != nil {
+		return "", nil, err
+	}
+	for i := range attach {
+		if attach[i].path, err = filepath.Abs(attach[i].path); err != nil {
+			return "", nil, fmt.Errorf("attach %s: %w", attach[i].name, err)
+		}
+	}
+	return main, attach, nil
+}
+
+// checkPaths refuses a database file the policy does not allow, and one whose journal, WAL or
+// shared-memory file is a symbolic link: SQLite would read (or create) it wherever it leads, and
+// a WAL it reads is applied over the database's own pages.
+func checkPaths(policy connector.Paths, path string) error {
+	if err := policy.Check(path); err != nil {
+		return err
+	}
+	for _, c := range companions {
+		fi, err := os.Lstat(path + c)
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link; SQLite would follow it, so the database is not opened", filepath.Base(path+c))
+		}
+		if err := policy.Check(path + c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseAttach reads "name=path,name2=path2".
