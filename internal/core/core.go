@@ -5,6 +5,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/crawls"
 	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
@@ -48,6 +50,35 @@ func (s *Services) Tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 		s.Notify()
 	}
 	return nil
+}
+
+// CreateOnce runs insert, a write transaction creating a resource, for a create that may carry a
+// client token. With a token (token true) the resource's id comes from the token, so the store
+// refuses a second resource for one token: when insert fails with resources.ErrExists (or
+// resources.ErrNameTaken, which a racing create of the same request may hit first) existing
+// reads the winner in a fresh read transaction — the failed insert aborted insert's transaction
+// on PostgreSQL — and answers for it (the same resource, or a token-mismatch error). If existing
+// finds nothing (resources.ErrNotFound) the winner was deleted in between and insert runs again;
+// behind a name clash, it means another resource has the name, and insert's error is returned.
+// Without a token, insert's error is returned as it is.
+func (s *Services) CreateOnce(ctx context.Context, token bool, insert, existing func(tx *store.Tx) error) error {
+	err := s.Tx(ctx, insert)
+	for attempt := 0; token && attempt < 3; attempt++ {
+		if !errors.Is(err, resources.ErrExists) && !errors.Is(err, resources.ErrNameTaken) {
+			return err
+		}
+		rerr := s.DB.ReadTx(ctx, existing)
+		switch {
+		case rerr == nil:
+			return nil
+		case !errors.Is(rerr, resources.ErrNotFound):
+			return rerr
+		case errors.Is(err, resources.ErrNameTaken):
+			return err
+		}
+		err = s.Tx(ctx, insert)
+	}
+	return err
 }
 
 // Account is the account of the caller of an AWS request.

@@ -23,8 +23,9 @@ var ErrNotFound = errors.New("resource not found")
 // ErrExists is returned by Insert when the id is taken.
 var ErrExists = errors.New("resource already exists")
 
-// ErrNameTaken is returned by Insert and Update when a record with UniqueName would share its
-// name with another such record of the same account and kind.
+// ErrNameTaken is returned by Insert and Update when a record with UniqueName (or
+// UniqueNameInParent) would share its name with another such record of the same account and kind
+// (and parent).
 var ErrNameTaken = errors.New("resource name already taken")
 
 // Kind names one type of resource of one service, e.g. {"datazone", "data-source"}.
@@ -40,10 +41,13 @@ type Record struct {
 	// UniqueName asks the store to refuse a second record of the account and kind with this name
 	// (also marked unique): the guarantee holds across processes sharing a store.
 	UniqueName bool
-	ParentID   string
-	Doc        json.RawMessage
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// UniqueNameInParent asks the same among the records of the account and kind with the same
+	// ParentID (DataZone project and data source names are unique in their domain).
+	UniqueNameInParent bool
+	ParentID           string
+	Doc                json.RawMessage
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Decode unmarshals the record's document into v.
@@ -60,9 +64,14 @@ func Insert(ctx context.Context, tx *store.Tx, account string, k Kind, r Record,
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", k.Type, r.ID, err)
 	}
+	// unique_name: 1 unique in the kind (index resources_unique_name), 2 unique in the parent
+	// (resources_unique_name_in_parent).
 	unique := 0
-	if r.UniqueName {
+	switch {
+	case r.UniqueName:
 		unique = 1
+	case r.UniqueNameInParent:
+		unique = 2
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO resources (account_id, service, type, id, name, parent_id, doc, created_at, updated_at, unique_name)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, account, k.Service, k.Type, r.ID, r.Name, r.ParentID, string(b),
@@ -99,8 +108,9 @@ func Update(ctx context.Context, tx *store.Tx, account string, k Kind, id, name 
 	return nil
 }
 
-// nameViolation tells a clash on resources_unique_name from one on the primary key. PostgreSQL
-// names the index; SQLite lists the index's columns, the last of which is name.
+// nameViolation tells a clash on resources_unique_name (or resources_unique_name_in_parent)
+// from one on the primary key. PostgreSQL names the index; SQLite lists the index's columns, the
+// last of which is name.
 func nameViolation(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "resources_unique_name") || strings.Contains(msg, "resources.name")

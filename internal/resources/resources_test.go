@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,6 +145,61 @@ func TestUniqueNames(t *testing.T) {
 		})
 		if err != nil {
 			t.Errorf("same name in another account: %v", err)
+		}
+	})
+}
+
+// Names unique in their parent (DataZone projects and data sources in a domain): the store
+// refuses a second one under the same parent, whatever the interleaving, and allows it under
+// another parent.
+func TestUniqueNamesInParent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		kind := resources.Kind{Service: "datazone", Type: "project"}
+		now := time.Now()
+		insert := func(id, parent, name string) error {
+			return db.Tx(ctx, func(tx *store.Tx) error {
+				return resources.Insert(ctx, tx, "111111111111", kind,
+					resources.Record{ID: id, Name: name, ParentID: parent, UniqueNameInParent: true, CreatedAt: now}, doc{})
+			})
+		}
+		// Twenty racing inserts of one name under one parent: exactly one wins.
+		var wg sync.WaitGroup
+		errs := make([]error, 20)
+		for i := range errs {
+			wg.Go(func() { errs[i] = insert(fmt.Sprintf("p%02d", i), "dom-a", "analytics") })
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, resources.ErrNameTaken):
+				t.Errorf("insert %d: %v, want ErrNameTaken", i, err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d inserts of one name in one parent succeeded, want 1", won)
+		}
+		if err := insert("q1", "dom-b", "analytics"); err != nil {
+			t.Errorf("the same name under another parent: %v", err)
+		}
+		if err := insert("q2", "dom-b", "marketing"); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			return resources.Update(ctx, tx, "111111111111", kind, "q2", "analytics", doc{}, now)
+		})
+		if !errors.Is(err, resources.ErrNameTaken) {
+			t.Errorf("rename onto a name taken in the parent: %v, want ErrNameTaken", err)
+		}
+		// Unique-in-kind records are another index: a dms-style name may equal these.
+		err = db.Tx(ctx, func(tx *store.Tx) error {
+			return resources.Insert(ctx, tx, "111111111111", kind, resources.Record{ID: "k1", Name: "analytics", UniqueName: true, CreatedAt: now}, doc{})
+		})
+		if err != nil {
+			t.Errorf("a unique-in-kind record named like a unique-in-parent one: %v", err)
 		}
 	})
 }

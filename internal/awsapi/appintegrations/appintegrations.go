@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
@@ -139,6 +140,22 @@ func newUUID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// tokenUUID derives a resource id from a client token and what scopes it, in the shape of
+// newUUID's: a retried (or racing) create with the same token names the same resource, which the
+// store then holds once.
+func tokenUUID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p)) + ":" + p))
+	}
+	var b [16]byte
+	copy(b[:], h.Sum(nil))
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	x := hex.EncodeToString(b[:])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
 // requestHash fingerprints a request without its client token, for idempotency checks.
 func requestHash(v any) string {
 	b, _ := json.Marshal(v)
@@ -195,30 +212,6 @@ func (f *Facade) lookup(ctx context.Context, tx *store.Tx, account, ident string
 		return rec, nil, err
 	}
 	return rec, &doc, nil
-}
-
-// eachIntegration calls fn for every integration of the account, in creation order.
-func eachIntegration(ctx context.Context, tx *store.Tx, account string, fn func(resources.Record, *integration) bool) error {
-	after := ""
-	for {
-		recs, more, err := resources.List(ctx, tx, account, kindIntegration, resources.ListQuery{After: after, Limit: 200})
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			var doc integration
-			if err := r.Decode(&doc); err != nil {
-				return err
-			}
-			if !fn(r, &doc) {
-				return nil
-			}
-		}
-		if !more || len(recs) == 0 {
-			return nil
-		}
-		after = recs[len(recs)-1].ID
-	}
 }
 
 // --- Tagging ---------------------------------------------------------------------------------

@@ -132,33 +132,37 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 	token := in.ClientToken
 	in.ClientToken = ""
 	hash := requestHash(in)
+	// Idempotency: the token (with the integration) gives the id, so the store holds one
+	// association per token; the same token with the same request is the same association.
 	var doc *association
-	err := f.Tx(ctx, func(tx *store.Tx) error {
-		irec, integ, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+	var id string
+	existing := func(tx *store.Tx) error {
+		rec, err := resources.Get(ctx, tx, account, kindAssociation, id)
 		if err != nil {
 			return err
 		}
+		var d association
+		if err := rec.Decode(&d); err != nil {
+			return err
+		}
+		if d.RequestHash != hash {
+			return invalid("The ClientToken %s was already used with different parameters.", trunc(token, 64))
+		}
+		doc = &d
+		return nil
+	}
+	err := f.CreateOnce(ctx, token != "", func(tx *store.Tx) error {
+		_, integ, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		if err != nil {
+			return err
+		}
+		id = newUUID()
 		if token != "" {
-			parent := irec.ID
-			recs, _, err := resources.List(ctx, tx, account, kindAssociation, resources.ListQuery{ParentID: &parent, Limit: 1000})
-			if err != nil {
+			id = tokenUUID(account, "data-integration-association", integ.ID, token)
+			if err := existing(tx); !errors.Is(err, resources.ErrNotFound) {
 				return err
 			}
-			for _, rec := range recs {
-				var d association
-				if err := rec.Decode(&d); err != nil {
-					return err
-				}
-				if d.ClientToken == token {
-					if d.RequestHash != hash {
-						return invalid("The ClientToken %s was already used with different parameters.", trunc(token, 64))
-					}
-					doc = &d
-					return nil
-				}
-			}
 		}
-		id := newUUID()
 		doc = &association{ID: id, Arn: fmt.Sprintf("arn:aws:app-integrations:%s:%s:data-integration-association/%s/%s", f.Region, account, integ.ID, id),
 			IntegrationID: integ.ID, IntegrationArn: integ.Arn, ClientId: in.ClientId, DestinationURI: in.DestinationURI,
 			ClientAssociationMetadata: in.ClientAssociationMetadata, ObjectConfiguration: in.ObjectConfiguration,
@@ -167,7 +171,7 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 			return err
 		}
 		return f.execute(ctx, tx, account, doc, integ, effectiveExecution(doc, integ))
-	})
+	}, existing)
 	if err != nil {
 		return 0, nil, err
 	}

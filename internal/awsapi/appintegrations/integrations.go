@@ -221,37 +221,43 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 	hash := requestHash(in)
 
 	cfg, cfgErr := f.sourceConfig(ctx, account, &in)
+	// Idempotency: the token gives the id, so the store holds one integration per token; the
+	// same token with the same request is the same integration.
+	id := newUUID()
+	if token != "" {
+		id = tokenUUID(account, "data-integration", token)
+	}
 	var doc *integration
-	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		// Idempotency: the same token with the same request is the same integration.
+	existing := func(tx *store.Tx) error {
+		rec, err := resources.Get(ctx, tx, account, kindIntegration, id)
+		if err != nil {
+			return err
+		}
+		var d integration
+		if err := rec.Decode(&d); err != nil {
+			return err
+		}
+		if d.RequestHash != hash {
+			return invalid("The ClientToken %s was already used with different parameters.", trunc(token, 64))
+		}
+		doc = &d
+		return nil
+	}
+	duplicate := awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", in.Name)
+	err := f.CreateOnce(ctx, token != "", func(tx *store.Tx) error {
 		if token != "" {
-			var dup *integration
-			if err := eachIntegration(ctx, tx, account, func(_ resources.Record, d *integration) bool {
-				if d.ClientToken == token {
-					dup = d
-					return false
-				}
-				return true
-			}); err != nil {
+			if err := existing(tx); !errors.Is(err, resources.ErrNotFound) {
 				return err
-			}
-			if dup != nil {
-				if dup.RequestHash != hash {
-					return invalid("The ClientToken %s was already used with different parameters.", trunc(token, 64))
-				}
-				doc = dup
-				return nil
 			}
 		}
 		if _, err := resources.GetByName(ctx, tx, account, kindIntegration, in.Name); err == nil {
-			return awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", in.Name)
+			return duplicate
 		} else if !errors.Is(err, resources.ErrNotFound) {
 			return err
 		}
 		if cfgErr != nil {
 			return cfgErr
 		}
-		id := newUUID()
 		sealed, err := sealConfig(f.Master, account, id, in.KmsKey, cfg)
 		if err != nil {
 			return err
@@ -259,12 +265,12 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		doc = &integration{ID: id, Arn: f.arnOf(account, id), Name: in.Name, Description: in.Description, KmsKey: in.KmsKey,
 			SourceURI: in.SourceURI, ScheduleConfig: in.ScheduleConfig, Tags: in.Tags, ClientToken: token, RequestHash: hash,
 			FileConfiguration: in.FileConfiguration, ObjectConfiguration: in.ObjectConfiguration, SealedConfig: sealed}
-		err = resources.Insert(ctx, tx, account, kindIntegration, resources.Record{ID: id, Name: in.Name, UniqueName: true, CreatedAt: now}, doc)
-		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
-			return awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", in.Name)
-		}
-		return err
-	})
+		// The store keeps names unique, across processes.
+		return resources.Insert(ctx, tx, account, kindIntegration, resources.Record{ID: id, Name: in.Name, UniqueName: true, CreatedAt: now}, doc)
+	}, existing)
+	if errors.Is(err, resources.ErrNameTaken) {
+		return 0, nil, duplicate
+	}
 	if err != nil {
 		return 0, nil, err
 	}

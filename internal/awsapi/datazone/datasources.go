@@ -645,36 +645,45 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		return 0, nil, err
 	}
 	created := true
-	err := f.Tx(ctx, func(tx *store.Tx) error {
+	// existing answers a clientToken used before: the same request gets what the first call
+	// made, another request is refused.
+	existing := func(tx *store.Tx) error {
+		rec, err := resources.Get(ctx, tx, acct, kindDataSource, d.ID)
+		if err != nil {
+			return err
+		}
+		hash := d.RequestHash
+		created = false
+		if err := rec.Decode(&d); err != nil {
+			return err
+		}
+		if d.RequestHash != "" && d.RequestHash != hash { // "": stored before requests were hashed
+			return tokenMismatch("CreateDataSource", in.ClientToken)
+		}
+		return nil
+	}
+	err := f.CreateOnce(ctx, in.ClientToken != "", func(tx *store.Tx) error {
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
 		if _, err := f.loadProject(ctx, tx, acct, domainID, d.ProjectID); err != nil {
 			return err
 		}
-		if rec, err := resources.Get(ctx, tx, acct, kindDataSource, d.ID); err == nil {
-			// The same clientToken: the same request gets what the first call made, another
-			// request is refused.
-			hash := d.RequestHash
-			created = false
-			if err := rec.Decode(&d); err != nil {
+		if in.ClientToken != "" {
+			if err := existing(tx); !isNotFound(err) {
 				return err
 			}
-			if d.RequestHash != "" && d.RequestHash != hash { // "": stored before requests were hashed
-				return tokenMismatch("CreateDataSource", in.ClientToken)
-			}
-			return nil
-		} else if !isNotFound(err) {
-			return err
 		}
-		if err := f.uniqueName(ctx, tx, acct, domainID, d.ID, d.Name); err != nil {
-			return err
-		}
-		if err := resources.Insert(ctx, tx, acct, kindDataSource, resources.Record{ID: d.ID, Name: d.Name, ParentID: domainID, CreatedAt: now}, d); err != nil {
+		// The store keeps data source names unique in their domain, across processes.
+		if err := resources.Insert(ctx, tx, acct, kindDataSource, resources.Record{ID: d.ID, Name: d.Name, ParentID: domainID,
+			UniqueNameInParent: true, CreatedAt: now}, d); err != nil {
 			return err
 		}
 		return f.putSchedule(ctx, tx, acct, &d, now)
-	})
+	}, existing)
+	if errors.Is(err, resources.ErrNameTaken) {
+		return 0, nil, nameTaken(d.Name, domainID)
+	}
 	if err != nil {
 		return 0, nil, err
 	}
@@ -685,22 +694,9 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	return http.StatusCreated, out, nil
 }
 
-// uniqueName rejects a second data source of the same name in a domain.
-func (f *Facade) uniqueName(ctx context.Context, tx *store.Tx, acct, domainID, id, name string) error {
-	dup := false
-	if _, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, "", 1, func(rec resources.Record) (bool, error) {
-		if rec.Name == name && rec.ID != id {
-			dup = true
-			return true, nil
-		}
-		return false, nil
-	}); err != nil {
-		return err
-	}
-	if dup {
-		return conflict("A data source named %s already exists in domain %s.", name, domainID)
-	}
-	return nil
+// nameTaken is the answer to a data source name already used in the domain.
+func nameTaken(name, domainID string) error {
+	return conflict("A data source named %s already exists in domain %s.", name, domainID)
 }
 
 // loadDataSource reads a data source of a domain; unknown → ResourceNotFoundException.
@@ -901,10 +897,11 @@ func (f *Facade) updateDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		if _, err := f.loadDataSource(ctx, tx, acct, domainID, id); err != nil {
 			return err
 		}
-		if err := f.uniqueName(ctx, tx, acct, domainID, id, d.Name); err != nil {
-			return err
+		err := resources.Update(ctx, tx, acct, kindDataSource, id, d.Name, d, now)
+		if errors.Is(err, resources.ErrNameTaken) {
+			return nameTaken(d.Name, domainID)
 		}
-		if err := resources.Update(ctx, tx, acct, kindDataSource, id, d.Name, d, now); err != nil {
+		if err != nil {
 			return err
 		}
 		return f.putSchedule(ctx, tx, acct, d, now)
@@ -957,7 +954,7 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		return 0, nil, err
 	}
 	var out *dataSourceOutput
-	err = f.Tx(ctx, func(tx *store.Tx) error {
+	del := func(tx *store.Tx) error {
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
@@ -983,6 +980,9 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 			return err
 		}
 		if err := resources.Delete(ctx, tx, acct, kindDataSource, id); err != nil {
+			if isNotFound(err) && token != "" {
+				return errDeleteRaced // another delete committed since loadDataSource
+			}
 			return err
 		}
 		if err := scheduler.Remove(ctx, tx, id); err != nil {
@@ -997,14 +997,27 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 			return nil
 		}
 		now := f.Now().UTC().Truncate(time.Millisecond)
-		return resources.Insert(ctx, tx, acct, kindDeletedDataSource, resources.Record{ID: deleteTokenKey(token), Name: id,
+		err = resources.Insert(ctx, tx, acct, kindDeletedDataSource, resources.Record{ID: deleteTokenKey(token), Name: id,
 			ParentID: domainID, CreatedAt: now}, deletedDataSource{DomainID: domainID, DataSourceID: id, Response: out})
-	})
+		if errors.Is(err, resources.ErrExists) {
+			return errDeleteRaced // a concurrent delete with this token committed first
+		}
+		return err
+	}
+	// A delete that lost a race to another delete runs again in a fresh transaction, where it
+	// finds that delete's tombstone (same answer, or a token mismatch) or the data source gone.
+	err = f.Tx(ctx, del)
+	for attempt := 0; errors.Is(err, errDeleteRaced) && attempt < 3; attempt++ {
+		err = f.Tx(ctx, del)
+	}
 	if err != nil {
 		return 0, nil, err
 	}
 	return 0, out, nil
 }
+
+// errDeleteRaced says a DeleteDataSource with a clientToken lost to a concurrent delete.
+var errDeleteRaced = errors.New("delete data source: a concurrent delete committed first")
 
 // deleteTombstones forgets the DeleteDataSource tokens of a domain that is being deleted.
 func deleteTombstones(ctx context.Context, tx *store.Tx, acct, domainID string) error {

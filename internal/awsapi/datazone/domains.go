@@ -160,23 +160,21 @@ func (f *Facade) createDomain(ctx context.Context, r *awsapi.RESTRequest) (int, 
 		DomainExecutionRole: role, KmsKeyIdentifier: in.KmsKeyIdentifier, Tags: in.Tags,
 		DomainVersion: in.DomainVersion, ServiceRole: in.ServiceRole, RootDomainUnitID: newID(), RequestHash: hash,
 		CreatedAt: now, UpdatedAt: now}
-	err := f.Tx(ctx, func(tx *store.Tx) error {
-		err := resources.Insert(ctx, tx, acct, kindDomain, resources.Record{ID: id, Name: d.Name, CreatedAt: now}, d)
-		if errors.Is(err, resources.ErrExists) {
-			// The same clientToken: the same request gets the same domain, another is refused.
-			rec, gerr := resources.Get(ctx, tx, acct, kindDomain, id)
-			if gerr != nil {
-				return gerr
-			}
-			if err := rec.Decode(&d); err != nil {
-				return err
-			}
-			if d.RequestHash != "" && d.RequestHash != hash { // "": stored before requests were hashed
-				return tokenMismatch("CreateDomain", in.ClientToken)
-			}
-			return nil
+	err := f.CreateOnce(ctx, in.ClientToken != "", func(tx *store.Tx) error {
+		return resources.Insert(ctx, tx, acct, kindDomain, resources.Record{ID: id, Name: d.Name, CreatedAt: now}, d)
+	}, func(tx *store.Tx) error {
+		// The same clientToken: the same request gets the same domain, another is refused.
+		rec, err := resources.Get(ctx, tx, acct, kindDomain, id)
+		if err != nil {
+			return err
 		}
-		return err
+		if err := rec.Decode(&d); err != nil {
+			return err
+		}
+		if d.RequestHash != "" && d.RequestHash != hash { // "": stored before requests were hashed
+			return tokenMismatch("CreateDomain", in.ClientToken)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, nil, err
@@ -423,16 +421,13 @@ func (f *Facade) createProject(ctx context.Context, r *awsapi.RESTRequest) (int,
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		siblings, _, err := resources.List(ctx, tx, acct, kindProject, resources.ListQuery{ParentID: &domainID, Limit: 10000})
-		if err != nil {
-			return err
+		// The store keeps project names unique in their domain, across processes.
+		err := resources.Insert(ctx, tx, acct, kindProject, resources.Record{ID: p.ID, Name: p.Name, ParentID: domainID,
+			UniqueNameInParent: true, CreatedAt: now}, p)
+		if errors.Is(err, resources.ErrNameTaken) {
+			return conflict("A project named %s already exists in domain %s.", p.Name, domainID)
 		}
-		for _, s := range siblings {
-			if s.Name == p.Name {
-				return conflict("A project named %s already exists in domain %s.", p.Name, domainID)
-			}
-		}
-		return resources.Insert(ctx, tx, acct, kindProject, resources.Record{ID: p.ID, Name: p.Name, ParentID: domainID, CreatedAt: now}, p)
+		return err
 	})
 	if err != nil {
 		return 0, nil, err

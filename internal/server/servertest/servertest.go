@@ -15,7 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/connector"
 	"github.com/surveyorhq/surveyor/internal/server"
+	"github.com/surveyorhq/surveyor/internal/store/storetest"
+	"github.com/surveyorhq/surveyor/internal/testdb"
 )
 
 // Env is a running server.
@@ -39,6 +42,17 @@ type Options struct {
 	Log bool
 	// Tune, when set, adjusts the server's configuration before it starts.
 	Tune func(*server.Config)
+}
+
+// EachStore runs fn as a subtest "sqlite" with Options.Store "" (SQLite in the data directory)
+// and as "postgres" with a fresh PostgreSQL store (skipped, or failed under
+// SURVEYOR_REQUIRE_DBS=1, when the server is missing).
+func EachStore(t *testing.T, fn func(t *testing.T, store string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, storetest.DSN(testdb.New(t, connector.Postgres, "surveyor_store")))
+	})
 }
 
 // Start runs a server until the test ends.
