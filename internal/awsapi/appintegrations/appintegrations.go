@@ -314,3 +314,26 @@ func (f *Facade) listTags(ctx context.Context, r *awsapi.RESTRequest) (int, any,
 	})
 	return 0, out, err
 }
+// eachIntegration calls fn for every integration of the account, in creation order.
+func eachIntegration(ctx context.Context, tx *store.Tx, account string, fn func(resources.Record, *integration) bool) error {
+	after := ""
+	for {
+		recs, more, err := resources.List(ctx, tx, account, kindIntegration, resources.ListQuery{After: after, Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			var doc integration
+			if err := r.Decode(&doc); err != nil {
+				return err
+			}
+			if !fn(r, &doc) {
+				return nil
+			}
+		}
+		if !more || len(recs) == 0 {
+			return nil
+		}
+		after = recs[len(recs)-1].ID
+	}
+}
