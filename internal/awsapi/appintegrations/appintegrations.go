@@ -314,6 +314,7 @@ func (f *Facade) listTags(ctx context.Context, r *awsapi.RESTRequest) (int, any,
 	})
 	return 0, out, err
 }
+
 // eachIntegration calls fn for every integration of the account, in creation order.
 func eachIntegration(ctx context.Context, tx *store.Tx, account string, fn func(resources.Record, *integration) bool) error {
 	after := ""
