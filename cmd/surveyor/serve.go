@@ -57,6 +57,7 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 	f.DurationVar(&cfg.AppSyncRetention, "appsync-retention", 7*24*time.Hour, "how long AppSync introspection results stay readable")
 	f.StringSliceVar(&cfg.LocalRoots, "local-roots", nil, "folders that SQLite and file sources may be read from (default: any, except --data-dir)")
 	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region this server answers as")
+	f.BoolVar(&cfg.Dev, "dev", false, "development server: POST /_surveyor/reset (and /moto-api/reset) drops every resource of every account and region, unsigned; never use it for data you keep")
 	f.BoolVar(&noSample, "no-sample", false, "do not register the sample shop database as a source when the store is new")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")

@@ -70,6 +70,9 @@ type Config struct {
 	// SampleDir is where the sample database file is written (default: the user's cache
 	// directory, surveyor/sample).
 	SampleDir string
+	// Dev enables the development reset (POST /_surveyor/reset and /moto-api/reset, unsigned),
+	// which drops every resource of every account and region. Never on by default.
+	Dev bool
 	// ConsoleSignInDelay is how long a console sign-in with wrong keys waits (default 1 s).
 	ConsoleSignInDelay time.Duration
 	Logger             *slog.Logger
@@ -116,6 +119,7 @@ type Server struct {
 	consoleSources []console.Sources
 	// endpoint is the address Serve listens on ("http://host:port"), once it does.
 	endpoint atomic.Value
+	resetMu  sync.Mutex // one dev reset at a time
 }
 
 // New opens the store and builds the service. Close releases it.
@@ -190,6 +194,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle(console.Prefix, s.console)
+	mux.HandleFunc(ResetPath, s.resetHandler)
+	mux.HandleFunc(MotoResetPath, s.resetHandler)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if console.WantsConsole(r) {
 			http.Redirect(w, r, console.Prefix, http.StatusFound)

@@ -408,7 +408,7 @@ func checkSemantics(d *dataSourceDoc) error {
 		return invalid("relationalFilterConfigurations name %d databases (%s); a data source reads one database: create one data source per database.",
 			len(dbs), strings.Join(dbs, ", "))
 	}
-	if s := d.Schedule; s != nil && s.Schedule != "" {
+	if s := d.Schedule; s != nil && s.Schedule != "" && s.Timezone != "" { // no timezone: UTC
 		if _, err := schedule.LoadLocation(s.Timezone); err != nil {
 			return invalid("schedule.timezone %s: %v", s.Timezone, err)
 		}

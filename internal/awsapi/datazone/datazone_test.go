@@ -905,6 +905,12 @@ func TestScheduleMessagesSayWhatIsExpected(t *testing.T) {
 			check("UpdateDataSource", err)
 		})
 	}
+	// The timezone is optional (UTC).
+	out, err := w.dz.UpdateDataSource(ctx, &dz.UpdateDataSourceInput{DomainIdentifier: &w.domain, Identifier: &ds,
+		Schedule: &types.ScheduleConfiguration{Schedule: aws.String("cron(0 12 * * ? *)")}})
+	if err != nil || out.Schedule == nil || aws.ToString(out.Schedule.Schedule) != "cron(0 12 * * ? *)" {
+		t.Errorf("a schedule without a timezone: %+v, %v", out, err)
+	}
 }
 
 // TestPlantedFunctionsNeverRunOnPostgres: a source owner planted, in public, functions and
