@@ -28,6 +28,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/awsapi/appsync"
 	"github.com/surveyorhq/surveyor/internal/awsapi/datazone"
 	"github.com/surveyorhq/surveyor/internal/awsapi/dms"
+	"github.com/surveyorhq/surveyor/internal/awsapi/glue"
 	"github.com/surveyorhq/surveyor/internal/awsapi/secretsmanager"
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/connector"
@@ -244,12 +245,17 @@ func (s *Server) facades() (map[string]awsapi.Service, error) {
 		return nil, fmt.Errorf("dms: %w", err)
 	}
 	s.consoleSources = []console.Sources{s.datazone.Console(), aif.Console(), dmf.Console(), asf.Console()}
+	gl, err := (&glue.Facade{Services: s.core, Catalog: gluecatalog.Catalog{Now: s.core.Now, Master: s.core.Master}}).Service()
+	if err != nil {
+		return nil, fmt.Errorf("glue: %w", err)
+	}
 	return map[string]awsapi.Service{
 		"secretsmanager":   sm,
 		"appsync":          as,
 		"datazone":         dz,
 		"app-integrations": ai,
 		"dms":              dm,
+		"glue":             gl,
 		"sts":              awsapi.STS{Sessions: s.keys, Keys: s.keys, Now: s.cfg.Now},
 	}, nil
 }
