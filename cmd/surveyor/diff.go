@@ -51,7 +51,7 @@ for schema drift.`,
 			if format != "text" && format != "json" {
 				return fmt.Errorf("unknown --format %q: use text or json", format)
 			}
-			f := filter.Filter{Rules: rules}
+			f := filter.New(rules)
 			opts := connector.Options{Filter: f, ConnectTimeout: connectTimeout, StatementTimeout: stmtTimeout}
 			before, err := loadSchema(cmd.Context(), args[0], opts)
 			if err != nil {

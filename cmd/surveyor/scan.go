@@ -45,7 +45,7 @@ excluded is read.`,
 				return err
 			}
 			snap, err := server.Connectors().Discover(cmd.Context(), src, connector.Options{
-				Filter:           filter.Filter{Rules: rules},
+				Filter:           filter.New(rules),
 				ConnectTimeout:   connectTimeout,
 				StatementTimeout: stmtTimeout,
 			})

@@ -244,7 +244,7 @@ func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Sourc
 	if err != nil {
 		return cfg, src, connector.Options{}, fail(classify(err), err.Error())
 	}
-	opts := connector.Options{Filter: filter.Filter{Rules: cfg.Rules}, ConnectTimeout: j.ConnectTimeout,
+	opts := connector.Options{Filter: filter.New(cfg.Rules), ConnectTimeout: j.ConnectTimeout,
 		StatementTimeout: time.Duration(cfg.StatementTimeoutSeconds) * time.Second, Paths: j.paths()}
 	return cfg, src, opts, nil
 }

@@ -1,6 +1,10 @@
 package filter
 
-import "testing"
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
 
 func TestMatch(t *testing.T) {
 	for _, tc := range []struct {
@@ -95,6 +99,51 @@ func TestParsePattern(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("ParsePattern(%q) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestGlobAgreesWithARegexp checks the linear matcher against regexp on every pattern over
+// {a, b, *} up to 6 characters and every name over {a, b} up to 6 characters.
+func TestGlobAgreesWithARegexp(t *testing.T) {
+	words := func(alphabet string, max int) []string {
+		out := []string{""}
+		for i := 0; i < len(out); i++ {
+			if len(out[i]) < max {
+				for _, c := range alphabet {
+					out = append(out, out[i]+string(c))
+				}
+			}
+		}
+		return out
+	}
+	patterns, names := words("ab*", 6), words("ab", 6)
+	for _, p := range patterns {
+		re := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(p), `\*`, ".*") + "$")
+		g := compileGlob(p)
+		for _, n := range names {
+			want := p == "" || re.MatchString(n)
+			if got := g.match(n); got != want {
+				t.Fatalf("glob %q on %q = %v, want %v", p, n, got, want)
+			}
+		}
+	}
+}
+
+// TestCompiledFilterDecidesAsTheLiteral: New and a Filter literal select the same tables.
+func TestCompiledFilterDecidesAsTheLiteral(t *testing.T) {
+	rules := []Rule{{Include, "", "sales", "*"}, {Exclude, "", "*", "*_old"}, {Include, "db", "sales", "orders_old"}, {Exclude, "db2", "", ""}}
+	compiled, literal := New(rules), Filter{Rules: rules}
+	for _, db := range []string{"db", "db2"} {
+		for _, ns := range []string{"sales", "hr"} {
+			for _, tb := range []string{"orders", "orders_old", "x_old"} {
+				if a, b := compiled.Table(db, ns, tb), literal.Table(db, ns, tb); a != b {
+					t.Errorf("Table(%s, %s, %s): New %v, literal %v", db, ns, tb, a, b)
+				}
+			}
+			if a, b := compiled.Namespace(db, ns), literal.Namespace(db, ns); a != b {
+				t.Errorf("Namespace(%s, %s): New %v, literal %v", db, ns, a, b)
+			}
 		}
 	}
 }
