@@ -1,18 +1,31 @@
-// Command surveyor-bench measures discovery on large schemas: for each engine and size it loads a
-// generated schema (internal/benchgen) into a fresh database, then reports the floor (the
-// connector's catalog queries with every row read and discarded), the full scan (Discover), their
-// ratio, and the peak RSS of a child process that runs one scan.
+// Command surveyor-bench measures discovery on large schemas as users run it: for each engine and
+// size it loads a generated schema (internal/benchgen) into a fresh database, then reports
 //
-//	go run ./cmd/surveyor-bench [-sizes 2000,10000] [-engines postgres,mysql,sqlite] [-runs 3] [-keep]
-//	go run ./cmd/surveyor-bench -sizes 10000 -engines sqlite -reuse sqlite:///tmp/surveyor-bench-1/bench.db
+//   - the floor (the connector's catalog queries with every row read and discarded), the bare
+//     scan (Discover, in process), their ratio, and the peak RSS of a child process doing one scan;
+//
+//   - `surveyor scan --format F` with its output going to a file, for each format, through the
+//     real binary: wall time and the process's peak RSS;
+//
+//   - a DataZone data source on the generated database, run through a real `surveyor serve` on
+//     each store (SQLite in a data directory, a fresh PostgreSQL database), first into an empty
+//     catalog and then again unchanged: wall time from StartDataSourceRun to the run's end, the
+//     server's peak RSS during the run and its RSS after, and the rows the run inserted.
+//
+//     go run ./cmd/surveyor-bench [-sizes 2000,10000] [-engines postgres,mysql,sqlite] [-runs 3] [-keep]
+//     go run ./cmd/surveyor-bench -sizes 10000 -engines sqlite -reuse sqlite:///tmp/surveyor-bench-1/bench.db
+//     go run ./cmd/surveyor-bench -formats ” -stores ”    # the bare scan only
 //
 // -keep leaves the loaded databases in place and prints their URIs; -reuse then measures one of
-// them again (one engine, one size, the same -seed) without loading it anew.
+// them again (one engine, one size, the same -seed) without loading it anew. The surveyor binary
+// is built from this repository unless -surveyor names one.
 //
 // PostgreSQL and MariaDB are the servers named by SURVEYOR_TEST_PG and SURVEYOR_TEST_MYSQL (the
 // internal/testdb defaults otherwise); SQLite is a temporary file. Targets: scan ≤ 1.3× the
-// floor, peak RSS ≤ 150 MB. A missed target is printed as MISSED; the exit status is non-zero
-// only on errors, including a scan that finds a different number of assets than were generated.
+// floor, peak RSS ≤ 150 MB; scan --format json ≤ 1.3× the floor (1.5× on SQLite), ≤ 150 MB in
+// every format at 10,000 tables; a service run ≤ 1.5× the bare scan with the server ≤ 250 MB, an
+// unchanged rerun ≤ 1.2×. A missed target is printed as MISSED; the exit status is non-zero only
+// on errors, including a scan that finds a different number of assets than were generated.
 package main
 
 import (
@@ -49,10 +62,20 @@ import (
 	"github.com/surveyorhq/surveyor/internal/testdb"
 )
 
-// Targets from the benchmark issue.
+// Targets from the benchmark issues.
 const (
 	maxRatio  = 1.3
 	maxRSSMiB = 150.0
+	// scan --format json, against the floor; SQLite's floor is the fastest, so output weighs more.
+	maxJSONRatio       = 1.3
+	maxJSONRatioSQLite = 1.5
+	// a DataZone run through the server, against the bare scan.
+	maxServiceRatio = 1.5
+	maxRerunRatio   = 1.2
+	maxServerRSSMiB = 250.0
+	targetsAtTables = 10000 // the RSS targets hold from this size
+	defaultFormats  = "json,table,markdown"
+	defaultStores   = storeSQLite + "," + storePostgres
 )
 
 // scanner is what the bench needs of a connector.
@@ -82,6 +105,9 @@ type config struct {
 	profileDir string
 	reuse      string
 	opts       connector.Options
+	formats    []string // scan --format runs
+	stores     []string // service runs
+	surveyor   string   // the binary for both
 }
 
 func main() {
@@ -93,7 +119,11 @@ func main() {
 		seed       = flag.Int64("seed", 1, "seed of the schema generator")
 		profileDir = flag.String("profile", "", "directory for CPU and heap profiles of the child scans")
 		reuse      = flag.String("reuse", "", "URI of a database kept by -keep: measure it instead of loading a new one (one engine, one size)")
+		formats    = flag.String("formats", defaultFormats, "comma-separated formats of `surveyor scan` runs; empty for none")
+		stores     = flag.String("stores", defaultStores, "comma-separated stores of DataZone service runs; empty for none")
+		surveyor   = flag.String("surveyor", "", "surveyor binary for the scan and service runs (default: build ./cmd/surveyor)")
 		childScan  = flag.String("child-scan", "", "internal: run one Discover of this engine on the URI argument and exit")
+		childExec  = flag.String("child-exec", "", "internal: run the command after --, its output in this file, and print its wall time and peak RSS")
 		cpuProfile = flag.String("cpuprofile", "", "internal, with -child-scan: write a CPU profile")
 		memProfile = flag.String("memprofile", "", "internal, with -child-scan: write a heap profile")
 	)
@@ -102,6 +132,13 @@ func main() {
 	defer stop()
 	opts := connector.Options{StatementTimeout: 15 * time.Minute}.WithDefaults()
 
+	if *childExec != "" {
+		if err := launch(ctx, *childExec, flag.Args(), os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "child exec:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *childScan != "" {
 		if err := child(ctx, *childScan, flag.Arg(0), opts, *cpuProfile, *memProfile, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "child scan:", err)
@@ -109,7 +146,21 @@ func main() {
 		}
 		return
 	}
-	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, reuse: *reuse, opts: opts}
+	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, reuse: *reuse, opts: opts, surveyor: *surveyor}
+	for _, f := range list(*formats) {
+		if !slices.Contains(strings.Split(defaultFormats, ","), f) {
+			fmt.Fprintf(os.Stderr, "-formats: %q is not one of %s\n", f, defaultFormats)
+			os.Exit(2)
+		}
+		cfg.formats = append(cfg.formats, f)
+	}
+	for _, st := range list(*stores) {
+		if st != storeSQLite && st != storePostgres {
+			fmt.Fprintf(os.Stderr, "-stores: %q is not one of %s\n", st, defaultStores)
+			os.Exit(2)
+		}
+		cfg.stores = append(cfg.stores, st)
+	}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
@@ -140,6 +191,17 @@ func main() {
 	}
 }
 
+// list splits a comma-separated flag value, dropping empty items.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // result is one row of the report.
 type result struct {
 	engine             string
@@ -151,9 +213,21 @@ type result struct {
 	childWall          time.Duration
 	serverVersion      string
 	floorRuns, scanRun []time.Duration
+	outputs            []outputResult
+	services           []serviceResult
 }
 
 func run(ctx context.Context, cfg config, out, progress io.Writer) error {
+	if len(cfg.formats) > 0 || len(cfg.stores) > 0 {
+		tmp, err := os.MkdirTemp("", "surveyor-bench-bin-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if cfg.surveyor, err = buildSurveyor(ctx, cfg.surveyor, tmp, progress); err != nil {
+			return err
+		}
+	}
 	var results []result
 	var errs []error
 	for _, engine := range cfg.engines {
@@ -282,6 +356,18 @@ func measure(ctx context.Context, cfg config, sc scanner, gen *benchgen.Schema, 
 	}
 	r.rssMiB, r.childWall = c.rssMiB, c.wall
 	fmt.Fprintf(progress, "%s %d: child scan %s, peak RSS %.1f MB\n", engine, size, round(c.wall), c.rssMiB)
+
+	tmp, err := os.MkdirTemp("", "surveyor-bench-out-")
+	if err != nil {
+		return r, err
+	}
+	defer os.RemoveAll(tmp)
+	if r.outputs, err = measureOutputs(ctx, cfg, src, tmp, progress); err != nil {
+		return r, err
+	}
+	if r.services, err = measureServices(ctx, cfg, src, tmp, progress); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 
@@ -546,6 +632,8 @@ func report(w io.Writer, results []result) {
 		notes = append(notes, fmt.Sprintf("%s at %d tables: floor reads %d rows; floor runs %v; scan runs %v; child scan wall %s",
 			r.engine, r.tables, r.floorRows, roundAll(r.floorRuns), roundAll(r.scanRun), round(r.childWall)))
 	}
+	reportOutputs(w, results)
+	reportServices(w, results)
 	fmt.Fprintln(w)
 	servers := map[string]string{}
 	for _, r := range results {
@@ -559,8 +647,11 @@ func report(w io.Writer, results []result) {
 			versions = append(versions, v)
 		}
 	}
-	fmt.Fprintf(w, "Machine: nproc %d, %s %s/%s; %s. Targets: scan ≤ %.1f× floor, peak RSS ≤ %.0f MB.\n",
-		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(versions, ", "), maxRatio, maxRSSMiB)
+	fmt.Fprintf(w, "Machine: nproc %d, %s %s/%s; %s. Targets: scan ≤ %.1f× floor, peak RSS ≤ %.0f MB; "+
+		"scan --format json ≤ %.1f× floor (SQLite %.1f×), every format ≤ %.0f MB at %d tables; "+
+		"service run ≤ %.1f× scan, server ≤ %.0f MB at %d tables, unchanged rerun ≤ %.1f× scan.\n",
+		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(versions, ", "), maxRatio, maxRSSMiB,
+		maxJSONRatio, maxJSONRatioSQLite, maxRSSMiB, targetsAtTables, maxServiceRatio, maxServerRSSMiB, targetsAtTables, maxRerunRatio)
 	for _, n := range notes {
 		fmt.Fprintln(w, "- "+n)
 	}
