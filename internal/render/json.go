@@ -11,8 +11,9 @@ import (
 
 // JSON writes the snapshot as indented JSON (two spaces), the same document
 // json.Encoder.SetIndent("", "  ") writes, without ever holding all of it: the envelope
-// (snapshot, databases, namespaces) is written by hand and each table is encoded and indented
-// on its own, into buffers reused from one table to the next.
+// (snapshot, databases, namespaces) is written by hand, each table is appended already indented
+// (schema.Table.AppendJSON) to a buffer reused from one table to the next, and the buffer goes
+// out every 64 KiB.
 func JSON(w io.Writer, s *schema.Snapshot) error {
 	j := &jsonWriter{w: w}
 	j.enc = json.NewEncoder(&j.raw)
@@ -74,7 +75,9 @@ func (j *jsonWriter) writeNamespace(depth int, ns *schema.Namespace) {
 		j.value(depth+1, ns.Comment)
 	}
 	j.field(depth+1, "tables", false)
-	j.array(depth+1, len(ns.Tables), ns.Tables == nil, func(i int) { j.value(depth+2, &ns.Tables[i]) })
+	j.array(depth+1, len(ns.Tables), ns.Tables == nil, func(i int) {
+		j.out.Write(ns.Tables[i].AppendJSON(j.out.AvailableBuffer(), indentOf(depth+2), "  "))
+	})
 	if len(ns.Enums) > 0 {
 		j.field(depth+1, "enums", false)
 		j.value(depth+1, ns.Enums)

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/schema/schematest"
 )
 
 // indentedEncoder is the document JSON must reproduce: the whole snapshot through an indenting
@@ -28,7 +28,7 @@ func indentedEncoder(t *testing.T, s *schema.Snapshot) []byte {
 
 func TestJSONIsTheIndentedDocument(t *testing.T) {
 	full := &schema.Snapshot{}
-	fill(reflect.ValueOf(full).Elem(), 0)
+	schematest.Fill(full)
 	if b := indentedEncoder(t, full); !bytes.Contains(b, []byte(`"autoIncrement": true`)) || !bytes.Contains(b, []byte(`"prefixLength": 40`)) {
 		t.Fatalf("fill left fields empty:\n%s", b)
 	}
@@ -125,50 +125,3 @@ func firstDiff(a, b []byte) int {
 }
 
 func around(b []byte, i int) string { return string(b[max(0, i-80):min(len(b), i+80)]) }
-
-// fill sets every field of v to a value that is not empty, so that an encoder that forgets a
-// field, or writes one differently, shows; strings carry characters JSON must escape. Nested
-// types (Type.Fields, Type.Elem) go nest levels deep.
-func fill(v reflect.Value, nest int) {
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(fmt.Sprintf("<s%d & \"q\" \u2028 é>", nest))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int64:
-		v.SetInt(int64(40 + nest))
-	case reflect.Pointer:
-		if nest > 2 {
-			return
-		}
-		v.Set(reflect.New(v.Type().Elem()))
-		fill(v.Elem(), nest)
-	case reflect.Slice:
-		if nest > 2 {
-			return
-		}
-		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
-		for i := range 2 {
-			fill(v.Index(i), nest)
-		}
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		for _, k := range []string{"b", "a<"} {
-			val := reflect.New(v.Type().Elem()).Elem()
-			fill(val, nest)
-			m.SetMapIndex(reflect.ValueOf(k), val)
-		}
-		v.Set(m)
-	case reflect.Struct:
-		switch v.Type() {
-		case reflect.TypeFor[time.Time]():
-			v.Set(reflect.ValueOf(time.Date(2026, 5, 6, 7, 8, 9, 10, time.FixedZone("x", 3600))))
-			return
-		case reflect.TypeFor[schema.Type]():
-			nest++
-		}
-		for i := range v.NumField() {
-			fill(v.Field(i), nest)
-		}
-	}
-}

@@ -6,8 +6,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -49,21 +47,50 @@ func Text(w io.Writer, s *schema.Snapshot) error {
 		}
 		fmt.Fprintln(ew)
 	}
+	var (
+		out, line []byte
+		tw        tabwriter.Writer
+	)
 	for _, a := range s.Assets() {
-		t := a.Table
-		fmt.Fprintf(ew, "%s  (%s)%s\n", a.Ref, kindLabel(t.Kind), headingExtras(t))
-		if t.Comment != "" {
-			fmt.Fprintf(ew, "  -- %s\n", t.Comment)
+		if ew.err != nil {
+			break
 		}
-		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
-		for _, c := range t.Columns {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Name, c.Type.Declared, nullLabel(c.Nullable), columnExtras(c))
+		t := a.Table
+		out = appendRef(out[:0], a.Ref)
+		out = append(out, "  ("...)
+		out = appendKindLabel(out, t.Kind)
+		out = append(out, ')')
+		out = appendHeadingExtras(out, t)
+		out = append(out, '\n')
+		if t.Comment != "" {
+			out = append(out, "  -- "...)
+			out = append(out, t.Comment...)
+			out = append(out, '\n')
+		}
+		ew.Write(out)
+		tw.Init(ew, 2, 4, 2, ' ', 0)
+		for i := range t.Columns {
+			c := &t.Columns[i]
+			line = append(line[:0], "  "...)
+			line = append(line, c.Name...)
+			line = append(line, '\t')
+			line = append(line, c.Type.Declared...)
+			line = append(line, '\t')
+			line = append(line, nullLabel(c.Nullable)...)
+			line = append(line, '\t')
+			line = appendColumnExtras(line, c)
+			line = append(line, '\n')
+			tw.Write(line)
 		}
 		tw.Flush()
-		for _, line := range details(t) {
-			fmt.Fprintf(ew, "  %s\n", line)
-		}
-		fmt.Fprintln(ew)
+		out = out[:0]
+		line = eachDetail(line, t, func(l []byte) {
+			out = append(out, "  "...)
+			out = append(out, l...)
+			out = append(out, '\n')
+		})
+		out = append(out, '\n')
+		ew.Write(out)
 	}
 	for _, f := range s.Failed {
 		fmt.Fprintf(ew, "%s  FAILED: %s\n", f.Ref, f.Reason)
@@ -83,24 +110,51 @@ func Markdown(w io.Writer, s *schema.Snapshot) error {
 		}
 		fmt.Fprintln(ew)
 	}
+	var out, scratch []byte
 	for _, a := range s.Assets() {
+		if ew.err != nil {
+			break
+		}
 		t := a.Table
-		fmt.Fprintf(ew, "## `%s` (%s)%s\n\n", a.Ref, kindLabel(t.Kind), headingExtras(t))
+		out = append(out[:0], "## `"...)
+		out = appendRef(out, a.Ref)
+		out = append(out, "` ("...)
+		out = appendKindLabel(out, t.Kind)
+		out = append(out, ')')
+		out = appendHeadingExtras(out, t)
+		out = append(out, "\n\n"...)
 		if t.Comment != "" {
-			fmt.Fprintf(ew, "%s\n\n", mdEscape(t.Comment))
+			out = appendOneLine(out, t.Comment, true)
+			out = append(out, "\n\n"...)
 		}
-		fmt.Fprintln(ew, "| # | Column | Type | Null | Details |")
-		fmt.Fprintln(ew, "|---|---|---|---|---|")
-		for _, c := range t.Columns {
-			fmt.Fprintf(ew, "| %d | `%s` | `%s` | %s | %s |\n", c.Position, c.Name, mdEscape(c.Type.Declared), nullLabel(c.Nullable), mdEscape(columnExtras(c)))
+		out = append(out, "| # | Column | Type | Null | Details |\n|---|---|---|---|---|\n"...)
+		for i := range t.Columns {
+			c := &t.Columns[i]
+			out = append(out, "| "...)
+			out = strconv.AppendInt(out, int64(c.Position), 10)
+			out = append(out, " | `"...)
+			out = append(out, c.Name...)
+			out = append(out, "` | `"...)
+			out = appendOneLine(out, c.Type.Declared, true)
+			out = append(out, "` | "...)
+			out = append(out, nullLabel(c.Nullable)...)
+			out = append(out, " | "...)
+			scratch = appendColumnExtras(scratch[:0], c)
+			out = appendOneLineBytes(out, scratch, true)
+			out = append(out, " |\n"...)
 		}
-		if d := details(t); len(d) > 0 {
-			fmt.Fprintln(ew)
-			for _, line := range d {
-				fmt.Fprintf(ew, "- %s\n", mdEscape(line))
+		first := true
+		scratch = eachDetail(scratch, t, func(l []byte) {
+			if first {
+				out = append(out, '\n')
+				first = false
 			}
-		}
-		fmt.Fprintln(ew)
+			out = append(out, "- "...)
+			out = appendOneLineBytes(out, l, true)
+			out = append(out, '\n')
+		})
+		out = append(out, '\n')
+		ew.Write(out)
 	}
 	if len(s.Failed) > 0 {
 		fmt.Fprintln(ew, "## Failed")
@@ -180,160 +234,7 @@ func plural(label string, n int) string {
 	return label + "s"
 }
 
-func headingExtras(t *schema.Table) string {
-	var parts []string
-	if t.Meta.RowEstimate != nil {
-		parts = append(parts, "~"+strconv.FormatInt(*t.Meta.RowEstimate, 10)+" rows")
-	}
-	if t.Meta.SizeBytes != nil {
-		parts = append(parts, humanBytes(*t.Meta.SizeBytes))
-	}
-	if t.Meta.NoAccess {
-		parts = append(parts, "no SELECT access")
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "  " + strings.Join(parts, ", ")
-}
-
-func nullLabel(nullable bool) string {
-	if nullable {
-		return "null"
-	}
-	return "not null"
-}
-
-func columnExtras(c schema.Column) string {
-	var parts []string
-	if c.Default != nil {
-		parts = append(parts, "default "+*c.Default)
-	}
-	if c.OnUpdate != "" {
-		parts = append(parts, "on update "+c.OnUpdate)
-	}
-	if c.Identity != "" {
-		parts = append(parts, "identity "+strings.ToLower(c.Identity))
-	}
-	if c.AutoIncrement {
-		parts = append(parts, "auto_increment")
-	}
-	if c.Generated != "" {
-		parts = append(parts, "generated "+strings.ToLower(c.GeneratedKind)+" as "+c.Generated)
-	}
-	if len(c.Type.Values) > 0 {
-		parts = append(parts, "values "+strings.Join(c.Type.Values, "|"))
-	}
-	if c.Type.Enum != "" {
-		parts = append(parts, "enum "+c.Type.Enum)
-	}
-	if c.Type.Domain != "" {
-		parts = append(parts, "domain "+c.Type.Domain)
-	}
-	if c.Charset != "" {
-		parts = append(parts, "charset "+c.Charset)
-	}
-	if c.Collation != "" {
-		parts = append(parts, "collate "+c.Collation)
-	}
-	if c.Comment != "" {
-		parts = append(parts, "-- "+c.Comment)
-	}
-	return strings.Join(parts, "; ")
-}
-
-// details lists keys, constraints, indexes, partitioning, options and the view definition.
-func details(t *schema.Table) []string {
-	var out []string
-	if t.PrimaryKey != nil {
-		out = append(out, fmt.Sprintf("PRIMARY KEY %s (%s)", t.PrimaryKey.Name, strings.Join(t.PrimaryKey.Columns, ", ")))
-	}
-	for _, u := range t.Uniques {
-		out = append(out, fmt.Sprintf("UNIQUE %s (%s)", u.Name, strings.Join(u.Columns, ", ")))
-	}
-	for _, f := range t.ForeignKeys {
-		ref := f.RefNamespace + "." + f.RefTable
-		if f.RefNamespace == "" {
-			ref = f.RefTable
-		}
-		line := fmt.Sprintf("FOREIGN KEY %s (%s) REFERENCES %s (%s) ON UPDATE %s ON DELETE %s", f.Name,
-			strings.Join(f.Columns, ", "), ref, strings.Join(f.RefColumns, ", "), f.OnUpdate, f.OnDelete)
-		if f.Deferrable {
-			line += " DEFERRABLE"
-			if f.InitiallyDeferred {
-				line += " INITIALLY DEFERRED"
-			}
-		}
-		out = append(out, line)
-	}
-	for _, c := range t.Checks {
-		out = append(out, fmt.Sprintf("CHECK %s %s", c.Name, c.Expression))
-	}
-	for _, i := range t.Indexes {
-		out = append(out, "INDEX "+i.Name+" "+indexText(i))
-	}
-	if t.PartitionKey != "" {
-		out = append(out, "PARTITION BY "+t.PartitionKey)
-	}
-	if t.PartitionOf != "" {
-		out = append(out, "PARTITION OF "+t.PartitionOf+" "+t.PartitionBound)
-	}
-	for _, k := range slices.Sorted(maps.Keys(t.Options)) {
-		out = append(out, fmt.Sprintf("%s = %s", k, t.Options[k]))
-	}
-	if t.ViewDefinition != "" {
-		out = append(out, "AS "+oneLine(t.ViewDefinition))
-	}
-	return out
-}
-
-func indexText(i schema.Index) string {
-	var parts []string
-	for _, p := range i.Parts {
-		s := p.Column
-		if s == "" {
-			s = p.Expression
-		}
-		if p.PrefixLength > 0 {
-			s += "(" + strconv.Itoa(p.PrefixLength) + ")"
-		}
-		if p.Descending {
-			s += " DESC"
-		}
-		parts = append(parts, s)
-	}
-	s := ""
-	if i.Primary {
-		s = "primary "
-	} else if i.Unique {
-		s = "unique "
-	}
-	s += i.Method + " (" + strings.Join(parts, ", ") + ")"
-	if len(i.Include) > 0 {
-		s += " INCLUDE (" + strings.Join(i.Include, ", ") + ")"
-	}
-	if i.Predicate != "" {
-		s += " WHERE " + i.Predicate
-	}
-	return s
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func mdEscape(s string) string { return strings.ReplaceAll(oneLine(s), "|", `\|`) }
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func mdEscape(s string) string { return string(appendOneLine(nil, s, true)) }
 
 // errWriter keeps the first write error so rendering code can stay linear.
 type errWriter struct {

@@ -46,18 +46,35 @@ func (t *Table) normalize() {
 func (t Table) Canonical() []byte {
 	c := t
 	c.Meta = Meta{}
-	c.Columns = slices.Clone(t.Columns)
-	c.Uniques = slices.Clone(t.Uniques)
-	c.ForeignKeys = slices.Clone(t.ForeignKeys)
-	c.Checks = slices.Clone(t.Checks)
-	c.Indexes = slices.Clone(t.Indexes)
-	c.normalize()
-	b, err := json.Marshal(c)
-	if err != nil {
-		// A Table holds only strings, numbers, slices and string maps: Marshal cannot fail.
-		panic("schema: marshal table: " + err.Error())
+	if !t.inCanonicalOrder() {
+		c.Columns = slices.Clone(t.Columns)
+		c.Uniques = slices.Clone(t.Uniques)
+		c.ForeignKeys = slices.Clone(t.ForeignKeys)
+		c.Checks = slices.Clone(t.Checks)
+		c.Indexes = slices.Clone(t.Indexes)
+		c.normalize()
 	}
-	return b
+	return c.AppendJSON(nil, "", "")
+}
+
+// inCanonicalOrder reports whether normalize would leave t as it is, so Canonical need not
+// copy it: columns in position order, and the named lists strictly in name order (equal names
+// are left to the sort, whose order among them is what fingerprints always had).
+func (t *Table) inCanonicalOrder() bool {
+	return slices.IsSortedFunc(t.Columns, func(a, b Column) int { return a.Position - b.Position }) &&
+		strictlyByName(t.Uniques, func(c Constraint) string { return c.Name }) &&
+		strictlyByName(t.ForeignKeys, func(f ForeignKey) string { return f.Name }) &&
+		strictlyByName(t.Checks, func(c Check) string { return c.Name }) &&
+		strictlyByName(t.Indexes, func(i Index) string { return i.Name })
+}
+
+func strictlyByName[T any](s []T, name func(T) string) bool {
+	for i := 1; i < len(s); i++ {
+		if name(s[i-1]) >= name(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Fingerprint is the hex SHA-256 of the table's canonical form.
