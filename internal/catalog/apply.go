@@ -117,8 +117,8 @@ func (a *applier) batch(ctx context.Context, its []item) error {
 		return err
 	}
 	var (
-		assetRows, revisionRows, activityRows [][]any
-		unmissing, metaRows                   []any
+		assetRows, revisionRows, activityRows, refRows [][]any
+		unmissing, metaRows, revised                   []any
 	)
 	activity := func(ref schema.Ref, assetID, status, message string) {
 		a.seq++
@@ -154,6 +154,7 @@ func (a *applier) batch(ctx context.Context, its []item) error {
 			assetRows = append(assetRows, []any{id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
 				string(it.table.Kind), 1, fp, meta, searchText(it.table), a.now, a.now})
 			revisionRows = append(revisionRows, []any{id, 1, fp, string(doc), meta, in.RunID, a.now})
+			revised, refRows = append(revised, id), append(refRows, referenceRows(id, it.ref, it.table)...)
 			activity(it.ref, id, StatusCreated, "")
 		case e.fingerprint != fp:
 			a.st.Updated++
@@ -161,6 +162,7 @@ func (a *applier) batch(ctx context.Context, its []item) error {
 			assetRows = append(assetRows, []any{e.id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
 				string(it.table.Kind), rev, fp, meta, searchText(it.table), a.now, a.now})
 			revisionRows = append(revisionRows, []any{e.id, rev, fp, string(doc), meta, in.RunID, a.now})
+			revised, refRows = append(revised, e.id), append(refRows, referenceRows(e.id, it.ref, it.table)...)
 			activity(it.ref, e.id, StatusUpdated, "")
 		default:
 			a.st.Unchanged++
@@ -184,6 +186,9 @@ func (a *applier) batch(ctx context.Context, its []item) error {
 	if err := insertRows(ctx, a.tx, `INSERT INTO asset_revisions (asset_id, revision, fingerprint, document, meta, run_id, created_at) VALUES `,
 		revisionRows, ""); err != nil {
 		return fmt.Errorf("write revisions of run %s: %w", in.RunID, err)
+	}
+	if err := writeReferences(ctx, a.tx, revised, refRows); err != nil {
+		return fmt.Errorf("write foreign key references of run %s: %w", in.RunID, err)
 	}
 	if err := setMissing(ctx, a.tx, unmissing, false, a.now); err != nil {
 		return fmt.Errorf("clear missing assets of run %s: %w", in.RunID, err)

@@ -181,14 +181,13 @@ type BackLink struct {
 }
 
 // ReferencedBy lists the foreign keys of a source's present assets that reference the table
-// ref, ordered by referencing table. Only documents whose text names the table are decoded.
+// ref, ordered by referencing table: one indexed lookup of asset_references, then the
+// referencing assets' documents for the keys' columns.
 func (c *Catalog) ReferencedBy(ctx context.Context, tx *store.Tx, accountID, sourceID string, ref schema.Ref) ([]BackLink, error) {
-	ns, _ := json.Marshal(ref.Namespace)
-	tb, _ := json.Marshal(ref.Table)
-	pattern := "%" + escapeLike(`"refNamespace":`+string(ns)+`,"refTable":`+string(tb)+`,`) + "%"
 	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a JOIN asset_revisions r ON r.asset_id = a.id AND r.revision = a.revision
-		WHERE a.account_id = ? AND a.source_id = ? AND a.missing = 0 AND r.document LIKE ? ESCAPE '\'
-		ORDER BY a.database_name, a.namespace_name, a.table_name`, accountID, sourceID, pattern)
+		WHERE a.id IN (SELECT x.asset_id FROM asset_references x WHERE x.ref_table = ? AND x.ref_namespace = ? AND x.ref_database = ?)
+		AND a.account_id = ? AND a.source_id = ? AND a.missing = 0
+		ORDER BY a.database_name, a.namespace_name, a.table_name`, ref.Table, ref.Namespace, ref.Database, accountID, sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("find references to %s: %w", ref, err)
 	}
@@ -199,16 +198,21 @@ func (c *Catalog) ReferencedBy(ctx context.Context, tx *store.Tx, accountID, sou
 	var out []BackLink
 	for _, a := range assets {
 		for _, fk := range a.Table.ForeignKeys {
-			db := fk.RefDatabase
-			if db == "" {
-				db = a.Ref.Database
-			}
-			if db == ref.Database && fk.RefNamespace == ref.Namespace && fk.RefTable == ref.Table {
+			if fkTargetOf(a.Ref, fk) == ref {
 				out = append(out, BackLink{AssetID: a.ID, Ref: a.Ref, FK: fk})
 			}
 		}
 	}
 	return out, nil
+}
+
+// fkTargetOf is the table a foreign key of the table at from references.
+func fkTargetOf(from schema.Ref, fk schema.ForeignKey) schema.Ref {
+	db := fk.RefDatabase
+	if db == "" {
+		db = from.Database
+	}
+	return schema.Ref{Database: db, Namespace: fk.RefNamespace, Table: fk.RefTable}
 }
 
 // Change is an asset a run updated: the revision it wrote and the one before.

@@ -64,6 +64,12 @@ func TestRunChangesAndRemovals(t *testing.T) {
 			t.Errorf("another account sees %d changes of run-2", len(other))
 		}
 
+		if links := read(t, db, func(tx *store.Tx) ([]catalog.BackLink, error) {
+			return c.ReferencedBy(ctx, tx, account, source, ref("customers"))
+		}); len(links) != 0 {
+			t.Errorf("after orders dropped its foreign key, customers is still referenced by %+v", links)
+		}
+
 		removed, total := read2(t, db, func(tx *store.Tx) ([]catalog.Removal, int, error) {
 			return c.RemovedByRun(ctx, tx, account, "run-2", 0, 10)
 		})

@@ -8,7 +8,7 @@ import (
 )
 
 // DeleteSource removes everything the catalog holds for a source of the account, inside the
-// caller's transaction: its assets, their revisions and removals, and the activities of the source's runs
+// caller's transaction: its assets, their revisions, references and removals, and the activities of the source's runs
 // (an activity is always written by a run of the asset's source, so this covers those without
 // an asset too). It returns how many assets it deleted. It is for sources that are gone for good
 // (an expired AppSync introspection); the catalog itself never deletes anything. The runs are
@@ -18,6 +18,9 @@ func (c *Catalog) DeleteSource(ctx context.Context, tx *store.Tx, accountID, sou
 	if _, err := tx.Exec(ctx, `DELETE FROM activities WHERE run_id IN (SELECT id FROM runs WHERE account_id = ? AND source_id = ?)`,
 		accountID, sourceID); err != nil {
 		return 0, fmt.Errorf("delete activities of source %s: %w", sourceID, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM asset_references WHERE asset_id IN (`+assetsOf+`)`, accountID, sourceID); err != nil {
+		return 0, fmt.Errorf("delete references of source %s: %w", sourceID, err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM asset_removals WHERE asset_id IN (`+assetsOf+`)`, accountID, sourceID); err != nil {
 		return 0, fmt.Errorf("delete removals of source %s: %w", sourceID, err)
