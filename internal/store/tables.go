@@ -13,7 +13,7 @@ var (
 	// secrets, runs, schedules, the catalog, the Glue catalog and crawlers. Reset empties them,
 	// in this order (rows that reference others first).
 	ResetTables = []string{
-		"activities", "asset_removals", "asset_revisions", "assets",
+		"activities", "asset_references", "asset_removals", "asset_revisions", "assets",
 		"schedules", "runs",
 		"secret_versions", "secrets",
 		"resources",
