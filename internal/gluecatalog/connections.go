@@ -70,7 +70,8 @@ func (c Catalog) connectionDoc(sc Scope, in ConnectionInput) (doc, sealed string
 }
 
 // checkConnection applies the model's rules for JDBC connections: a URL (or host, port and
-// engine), and credentials as USERNAME and PASSWORD, SECRET_ID or a secret ARN.
+// engine), and credentials as USERNAME and PASSWORD, SECRET_ID or a secret ARN (none for a
+// jdbc:sqlite: file).
 func checkConnection(in ConnectionInput) error {
 	if in.ConnectionType != "JDBC" {
 		return nil
@@ -81,6 +82,9 @@ func checkConnection(in ConnectionInput) error {
 	}
 	if u := p[PropURL]; u != "" && !strings.HasPrefix(u, "jdbc:") {
 		return invalid("JDBC_CONNECTION_URL must start with jdbc: (e.g. jdbc:postgresql://host:5432/db).")
+	}
+	if strings.HasPrefix(p[PropURL], "jdbc:sqlite:") {
+		return nil
 	}
 	_, user := p[PropUsername]
 	_, pw := p[PropPassword]
@@ -303,13 +307,14 @@ func ParseJDBCURL(raw string) (discovery.Config, error) {
 		}
 		return discovery.Config{Engine: connector.SQLite, Path: path}, nil
 	}
+	scheme, _, _ := strings.Cut(rest, ":")
+	engine, ok := connector.NormalizeEngine(scheme)
+	if !ok || engine == connector.Files || engine == connector.SQLite {
+		return discovery.Config{}, invalid("JDBC engine %q is not supported; use postgresql, mysql, mariadb or sqlite.", scheme)
+	}
 	u, err := url.Parse(rest)
 	if err != nil || u.Host == "" {
 		return discovery.Config{}, invalid("JDBC_CONNECTION_URL %q is not jdbc:<engine>://host:port/database.", raw)
-	}
-	engine, ok := connector.NormalizeEngine(u.Scheme)
-	if !ok || engine == connector.Files || engine == connector.SQLite {
-		return discovery.Config{}, invalid("JDBC engine %q is not supported; use postgresql, mysql, mariadb or sqlite.", u.Scheme)
 	}
 	cfg := discovery.Config{Engine: engine, Host: u.Hostname(), Database: strings.TrimPrefix(u.Path, "/")}
 	if u.User != nil {
