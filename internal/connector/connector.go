@@ -48,6 +48,9 @@ type Options struct {
 	// ConnectTimeout bounds opening the connection; StatementTimeout bounds each catalog query.
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
+	// LockTimeout bounds waiting for a lock another session holds on an object of the source
+	// (a table under ALTER): the object is reported failed instead of stalling the scan.
+	LockTimeout time.Duration
 	// Paths bounds the files on this machine a source may read (SQLite files, folders of
 	// files); the zero value allows every path.
 	Paths Paths
@@ -57,15 +60,19 @@ type Options struct {
 const (
 	DefaultConnectTimeout   = 10 * time.Second
 	DefaultStatementTimeout = 60 * time.Second
+	DefaultLockTimeout      = 5 * time.Second
 )
 
-// WithDefaults fills zero timeouts.
+// WithDefaults fills zero timeouts; the default lock timeout is at most the statement timeout.
 func (o Options) WithDefaults() Options {
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = DefaultConnectTimeout
 	}
 	if o.StatementTimeout <= 0 {
 		o.StatementTimeout = DefaultStatementTimeout
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = min(DefaultLockTimeout, o.StatementTimeout)
 	}
 	return o
 }

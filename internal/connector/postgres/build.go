@@ -20,6 +20,10 @@ type builder struct {
 	nsByOID    map[uint32]*nsEntry
 	tables     map[uint32]*schema.Table
 	enums      map[uint32]enumType
+	// locked are the relations another session locks exclusively, or that depend on one: not
+	// read, reported failed.
+	locked lockSet
+	failed []schema.AssetError
 
 	// Columns arrive ordered by table: they collect in slab until the table changes, then
 	// move to their table (colOwner) as one right-sized slice.
@@ -66,10 +70,11 @@ type enumType struct {
 	values          []string
 }
 
-func newBuilder(database string, set namespaceSet, f filter.Filter) *builder {
+func newBuilder(database string, set namespaceSet, f filter.Filter, locked lockSet) *builder {
 	b := &builder{
 		database: database,
 		filter:   f,
+		locked:   locked,
 		nsByOID:  make(map[uint32]*nsEntry, len(set.selected)),
 		tables:   map[uint32]*schema.Table{},
 		enums:    map[uint32]enumType{},
@@ -119,6 +124,10 @@ func (b *builder) readRelation(rows pgx.Rows) error {
 	if ns == nil || !b.filter.Table(b.database, ns.ns.Name, r.name) {
 		return nil
 	}
+	if on, ok := b.locked[r.oid]; ok {
+		b.failLocked(schema.Ref{Database: b.database, Namespace: ns.ns.Name, Table: r.name}, on)
+		return nil
+	}
 	t := &schema.Table{
 		Name:           r.name,
 		Kind:           relationKind(r.kind, r.isPartition),
@@ -141,6 +150,16 @@ func (b *builder) readRelation(rows pgx.Rows) error {
 	b.tables[r.oid] = t
 	ns.tables = append(ns.tables, t)
 	return nil
+}
+
+// failLocked reports a relation left out because of another session's exclusive lock, on it or
+// on the relation it depends on (on).
+func (b *builder) failLocked(ref schema.Ref, on uint32) {
+	reason := "another session holds an exclusive lock on it (an ALTER, DROP or LOCK TABLE in progress); not read this time"
+	if on != 0 {
+		reason = "another session holds an exclusive lock on a relation it reads (an ALTER, DROP or LOCK TABLE in progress); not read this time"
+	}
+	b.failed = append(b.failed, schema.AssetError{Ref: ref, Reason: reason})
 }
 
 func relationKind(relkind string, isPartition bool) schema.Kind {
@@ -399,5 +418,5 @@ func (b *builder) snapshot() *schema.Snapshot {
 			ns.Enums = append(ns.Enums, schema.Enum{Name: e.name, Values: e.values})
 		}
 	}
-	return &schema.Snapshot{Databases: []schema.Database{db}}
+	return &schema.Snapshot{Databases: []schema.Database{db}, Failed: b.failed}
 }

@@ -23,6 +23,8 @@ type session struct {
 	// database is the database the connection is on; version is what the server reported.
 	database string
 	version  string
+	// afterLocksRead, when set (tests), runs after each reading of the locked relations.
+	afterLocksRead func()
 }
 
 // open connects to src and begins the read-only transaction with the statement timeout of opts.
@@ -52,10 +54,13 @@ func open(ctx context.Context, src connector.Source, opts connector.Options) (*s
 	// definitions are pinned, so two scans of the same shape print the same text whatever the
 	// role's own settings: every object outside pg_catalog qualified by its schema (as pg_dump
 	// prints them); times in UTC, ISO.
-	set := fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL search_path = pg_catalog, pg_temp; "+
+	// lock_timeout: a catalog function that must lock a relation another session holds
+	// exclusively (pg_get_viewdef, pg_get_expr...) gives up soon; Discover then leaves that
+	// relation out and reports it failed (see lockedRelations).
+	set := fmt.Sprintf("SET LOCAL statement_timeout = %d; SET LOCAL lock_timeout = %d; SET LOCAL search_path = pg_catalog, pg_temp; "+
 		"SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; "+
 		"SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'",
-		max(opts.StatementTimeout.Milliseconds(), 1))
+		max(opts.StatementTimeout.Milliseconds(), 1), max(opts.LockTimeout.Milliseconds(), 1))
 	// The catalog queries are cheap to plan and run once: JIT compiling them costs more than it
 	// saves, and their sorts and hashes over a large catalog should stay in memory.
 	set += "; SET LOCAL work_mem = '64MB'"
@@ -167,6 +172,8 @@ func classify(ctx context.Context, src connector.Source, doing string, err error
 			kind = connector.PermissionDenied
 		case "57014":
 			kind, msg = connector.Timeout, "statement timeout exceeded"
+		case "55P03":
+			kind, msg = connector.Timeout, "lock timeout exceeded: another session holds a lock the scan needs"
 		}
 	case errors.As(err, &de):
 		kind, msg = connector.Unreachable, "cannot resolve host "+de.Name

@@ -23,6 +23,8 @@ const closeTimeout = 5 * time.Second
 type Connector struct {
 	// Now stamps snapshots; tests replace it.
 	Now func() time.Time
+	// afterLocksRead, when set (tests), runs after each reading of the locked relations.
+	afterLocksRead func()
 }
 
 // New returns a Connector that stamps snapshots with time.Now.
@@ -31,27 +33,29 @@ func New() *Connector { return &Connector{Now: time.Now} }
 var _ connector.Connector = (*Connector)(nil)
 
 // Discover reads the schema of the source's database: every non-system namespace that
-// opts.Filter selects, and in it every selected table-like relation.
+// opts.Filter selects, and in it every selected table-like relation. A relation another session
+// holds an exclusive lock on is reported in Snapshot.Failed instead of stalling the scan.
 func (c *Connector) Discover(ctx context.Context, src connector.Source, opts connector.Options) (*schema.Snapshot, error) {
 	s, err := open(ctx, src, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
+	s.afterLocksRead = c.afterLocksRead
 	nss, err := s.namespaces(ctx, opts.Filter)
 	if err != nil {
 		return nil, classify(ctx, src, "read namespaces", err)
 	}
-	b := newBuilder(s.database, nss, opts.Filter)
-	args := []any{namespaceOIDs(nss)}
-	for _, q := range catalogQueries() {
-		read := func(rows pgx.Rows) error { return q.read(b, rows) }
-		if _, err := s.each(ctx, q.sql, q.byNamespace, args, read); err != nil {
-			return nil, classify(ctx, src, "read "+q.name+" of "+s.database, err)
+	var b *builder
+	_, err = s.scanCatalog(ctx, nss, func(locked lockSet) attempt {
+		b = newBuilder(s.database, nss, opts.Filter, locked)
+		return attempt{
+			row:  func(q catalogQuery, rows pgx.Rows) error { return q.read(b, rows) },
+			done: func(q catalogQuery) { q.done(b) },
 		}
-		if q.done != nil {
-			q.done(b)
-		}
+	})
+	if err != nil {
+		return nil, classifyQuery(ctx, src, s.database, err)
 	}
 	snap := b.snapshot()
 	snap.Engine = connector.Postgres
@@ -74,17 +78,12 @@ func (c *Connector) Floor(ctx context.Context, src connector.Source, opts connec
 	if err != nil {
 		return 0, classify(ctx, src, "read namespaces", err)
 	}
-	total := int64(len(nss.all))
-	args := []any{namespaceOIDs(nss)}
-	discard := func(rows pgx.Rows) error { _ = rows.RawValues(); return nil }
-	for _, q := range catalogQueries() {
-		n, err := s.each(ctx, q.sql, q.byNamespace, args, discard)
-		if err != nil {
-			return total, classify(ctx, src, "read "+q.name+" of "+s.database, err)
-		}
-		total += n
+	discard := attempt{row: func(_ catalogQuery, rows pgx.Rows) error { _ = rows.RawValues(); return nil }}
+	n, err := s.scanCatalog(ctx, nss, func(lockSet) attempt { return discard })
+	if err != nil {
+		return int64(len(nss.all)) + n, classifyQuery(ctx, src, s.database, err)
 	}
-	return total, nil
+	return int64(len(nss.all)) + n, nil
 }
 
 // Namespaces lists the non-system namespaces (schemas) of the source's database that
@@ -143,7 +142,7 @@ type namespaceSet struct {
 func (s *session) namespaces(ctx context.Context, f filter.Filter) (namespaceSet, error) {
 	var set namespaceSet
 	var n namespace
-	_, err := s.each(ctx, qNamespaces, false, nil, func(rows pgx.Rows) error {
+	_, err := s.each(ctx, s.tx, qNamespaces, false, nil, func(rows pgx.Rows) error {
 		if err := rows.Scan(&n.oid, &n.name, &n.comment); err != nil {
 			return err
 		}
@@ -164,13 +163,13 @@ func namespaceOIDs(set namespaceSet) []uint32 {
 	return oids
 }
 
-// each runs one query in the session's transaction and hands every row to row as it streams in.
+// each runs one query in tx (the session's transaction or a savepoint of it) and hands every row to row as it streams in.
 // It returns the number of rows read.
-func (s *session) each(ctx context.Context, sql string, withArgs bool, args []any, row func(pgx.Rows) error) (int64, error) {
+func (s *session) each(ctx context.Context, tx pgx.Tx, sql string, withArgs bool, args []any, row func(pgx.Rows) error) (int64, error) {
 	if !withArgs {
 		args = nil
 	}
-	rows, err := s.tx.Query(ctx, sql, args...)
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return 0, err
 	}

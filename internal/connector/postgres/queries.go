@@ -4,7 +4,8 @@ import "github.com/jackc/pgx/v5"
 
 // The catalog queries of one scan, in the order they run. Each reads pg_catalog in bulk for
 // every selected namespace ($1, an oid[]), so a scan costs the same few round trips whether the
-// database has ten tables or ten thousand.
+// database has ten tables or ten thousand. $2 (an oid[]) are the relations another session
+// locks exclusively: the functions that would wait for their lock are not called for them.
 
 // systemNamespaces is the condition that leaves out PostgreSQL's own schemas.
 const systemNamespaces = `n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -38,9 +39,9 @@ GROUP BY t.oid, n.nspname, t.typname`
 const qRelations = `SELECT c.oid, c.relnamespace, c.relname::text, c.relkind::text, c.relispartition,
   c.relpersistence::text,
   COALESCE(pn.nspname::text || '.' || pc.relname::text, ''),
-  CASE WHEN c.relispartition THEN COALESCE(pg_catalog.pg_get_expr(c.relpartbound, c.oid), '') ELSE '' END,
-  CASE WHEN c.relkind = 'p' THEN COALESCE(pg_catalog.pg_get_partkeydef(c.oid), '') ELSE '' END,
-  CASE WHEN c.relkind IN ('v', 'm') THEN COALESCE(pg_catalog.pg_get_viewdef(c.oid, true), '') ELSE '' END,
+  CASE WHEN c.relispartition AND c.oid <> ALL($2) THEN COALESCE(pg_catalog.pg_get_expr(c.relpartbound, c.oid), '') ELSE '' END,
+  CASE WHEN c.relkind = 'p' AND c.oid <> ALL($2) THEN COALESCE(pg_catalog.pg_get_partkeydef(c.oid), '') ELSE '' END,
+  CASE WHEN c.relkind IN ('v', 'm') AND c.oid <> ALL($2) THEN COALESCE(pg_catalog.pg_get_viewdef(c.oid, true), '') ELSE '' END,
   COALESCE(fs.srvname::text, ''),
   COALESCE(d.description, ''),
   CASE WHEN c.reltuples >= 0 AND c.relkind IN ('r', 'm', 'p') THEN c.reltuples::int8 END,
@@ -70,7 +71,7 @@ const qColumns = `SELECT a.attrelid, a.attname::text,
   CASE WHEN t.typtype = 'd' THEN tn.nspname::text || '.' || t.typname::text ELSE '' END,
   CASE WHEN b.typtype = 'e' THEN b.oid WHEN e.typtype = 'e' THEN e.oid ELSE 0 END::oid,
   NOT a.attnotnull,
-  CASE WHEN a.atthasdef THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
+  CASE WHEN a.atthasdef AND a.attrelid <> ALL($2) THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
   a.attidentity::text, a.attgenerated::text,
   CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname::text ELSE '' END,
   COALESCE(d.description, '')
@@ -97,7 +98,7 @@ const qConstraints = `SELECT co.conrelid, co.conname::text, co.contype::text,
   ARRAY(SELECT a.attname::text FROM pg_catalog.unnest(co.confkey) WITH ORDINALITY k(n, i)
         JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n ORDER BY k.i),
   co.confupdtype::text, co.confdeltype::text, co.condeferrable, co.condeferred,
-  CASE WHEN co.contype = 'c' THEN pg_catalog.pg_get_expr(co.conbin, co.conrelid, true) ELSE '' END
+  CASE WHEN co.contype = 'c' AND co.conrelid <> ALL($2) THEN pg_catalog.pg_get_expr(co.conbin, co.conrelid, true) ELSE '' END
 FROM pg_catalog.pg_constraint co
 JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
 LEFT JOIN pg_catalog.pg_class rc ON rc.oid = co.confrelid
@@ -110,21 +111,47 @@ WHERE c.relnamespace = ANY($1) AND c.relkind IN ` + relkinds + `
 // as pg_get_indexdef prints it; parts past indnkeyatts are INCLUDE columns.
 const qIndexes = `SELECT i.indrelid, ic.relname::text, i.indisunique, i.indisprimary, am.amname::text,
   i.indnkeyatts::int4, i.indkey::int2[], i.indoption::int2[],
-  ARRAY(SELECT CASE WHEN i.indkey[k] <> 0 THEN a.attname::text ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true) END
+  ARRAY(SELECT CASE WHEN i.indkey[k] <> 0 THEN a.attname::text WHEN i.indrelid = ANY($2) THEN '' ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true) END
         FROM pg_catalog.generate_series(0, i.indnatts - 1) k
         LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]
         ORDER BY k),
-  COALESCE(pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), '')
+  CASE WHEN i.indrelid = ANY($2) THEN '' ELSE COALESCE(pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), '') END
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 WHERE c.relnamespace = ANY($1) AND c.relkind IN ` + relkinds
 
+// qLocked finds the relations the catalog functions could not print without waiting: those
+// another session holds, or waits to take, in ACCESS EXCLUSIVE mode (an ALTER TABLE, a DROP, a
+// LOCK TABLE) — the only mode that conflicts with the ACCESS SHARE lock pg_get_expr,
+// pg_get_viewdef, pg_get_partkeydef and pg_get_indexdef take, and one that is waited for makes
+// every later ACCESS SHARE request queue behind it — with the views that read such a relation
+// (pg_get_viewdef locks what the view reads) and the partitions of one. An index counts as its
+// table. Each row is a relation and, when it is not locked itself, the locked one it depends
+// on. pg_locks is read live, not from the transaction's snapshot.
+const qLocked = `WITH locked AS (
+  SELECT DISTINCT COALESCE(x.indrelid, l.relation) AS oid
+  FROM pg_catalog.pg_locks l
+  LEFT JOIN pg_catalog.pg_index x ON x.indexrelid = l.relation
+  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+    AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+SELECT locked.oid, 0::oid FROM locked
+UNION
+SELECT r.ev_class, locked.oid
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+JOIN locked ON locked.oid = d.refobjid
+WHERE r.ev_class <> locked.oid
+UNION
+SELECT i.inhrelid, locked.oid FROM pg_catalog.pg_inherits i JOIN locked ON locked.oid = i.inhparent`
+
 // catalogQuery is one bulk query of a scan and the builder method that reads its rows.
 type catalogQuery struct {
 	name, sql string
-	// byNamespace says the query takes the selected namespaces' oids as $1.
+	// byNamespace says the query takes the selected namespaces' oids as $1 and the locked
+	// relations as $2.
 	byNamespace bool
 	read        func(*builder, pgx.Rows) error
 	// done, when set, runs after the last row.

@@ -295,16 +295,17 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// lockProducts holds an ACCESS EXCLUSIVE lock on app.products until the test ends, so that a scan
-// (which deparses the view app.active_products over it) waits on it.
-func lockProducts(t *testing.T, d *testdb.DB) {
+// lockCatalog holds an ACCESS EXCLUSIVE lock on pg_catalog.pg_description, which the scan's
+// first query reads (and a new session's start does not), until the test ends: a scan waits on
+// it, since a catalog is not a relation a scan can leave out.
+func lockCatalog(t *testing.T, d *testdb.DB) {
 	t.Helper()
 	conn, err := d.SQL.Conn(context.Background())
 	if err == nil {
-		_, err = conn.ExecContext(context.Background(), "BEGIN; LOCK TABLE app.products IN ACCESS EXCLUSIVE MODE")
+		_, err = conn.ExecContext(context.Background(), "BEGIN; LOCK TABLE pg_catalog.pg_description IN ACCESS EXCLUSIVE MODE")
 	}
 	if err != nil {
-		t.Fatalf("lock app.products: %v", err)
+		t.Fatalf("lock pg_description: %v", err)
 	}
 	t.Cleanup(func() {
 		_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
@@ -314,11 +315,12 @@ func lockProducts(t *testing.T, d *testdb.DB) {
 
 func TestStatementTimeoutAndCancel(t *testing.T) {
 	d := newFixture(t)
-	lockProducts(t, d)
+	lockCatalog(t, d)
 
 	t.Run("statement timeout", func(t *testing.T) {
 		opts := testOptions()
 		opts.StatementTimeout = 300 * time.Millisecond
+		opts.LockTimeout = time.Hour // so that the statement timeout is what stops the wait
 		start := time.Now()
 		_, err := postgres.New().Discover(context.Background(), d.Source, opts)
 		if connector.KindOf(err) != connector.Timeout || !strings.Contains(fmt.Sprint(err), "statement timeout") {
