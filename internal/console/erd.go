@@ -91,7 +91,10 @@ const (
 	maxWidth    = 280.0
 	gapX        = 40.0
 	gapY        = 70.0
-	maxRowNodes = 10
+	// Above compactAbove tables, nodes show only their key columns.
+	compactAbove = 50
+	compactLines = 4
+	aspect       = 1.8 // of the frame the diagram is laid out for
 	markWidth   = 5 * charWidth // room for "PK FK" before a column
 )
 
@@ -145,12 +148,18 @@ func buildGraph(assets []catalog.Asset, focus string) *erdGraph {
 			}
 		}
 	}
+	shown := 0
+	for _, a := range assets {
+		if focus == "" || keep[a.Ref.Table] {
+			shown++
+		}
+	}
 	for _, a := range assets {
 		if focus != "" && !keep[a.Ref.Table] {
 			continue
 		}
 		index[a.Ref.Table] = len(g.nodes)
-		g.nodes = append(g.nodes, newNode(a))
+		g.nodes = append(g.nodes, newNode(a, shown > compactAbove))
 	}
 	for _, a := range assets {
 		from, ok := index[a.Ref.Table]
@@ -172,8 +181,8 @@ func buildGraph(assets []catalog.Asset, focus string) *erdGraph {
 }
 
 // newNode shows a table by name, with its key columns first (primary key, then foreign key
-// columns) and the rest up to maxLines.
-func newNode(a catalog.Asset) *erdNode {
+// columns) and the rest up to maxLines; compact, only the key columns, up to compactLines.
+func newNode(a catalog.Asset, compact bool) *erdNode {
 	t := a.Table
 	n := &erdNode{name: a.Ref.Table, assetID: a.ID, kind: t.Kind}
 	pk, fk := map[string]bool{}, map[string]bool{}
@@ -204,15 +213,21 @@ func newNode(a catalog.Asset) *erdNode {
 			rest = append(rest, l)
 		}
 	}
-	all := append(keys, rest...)
-	if len(all) > maxLines {
-		n.more = len(all) - (maxLines - 1)
-		all = all[:maxLines-1]
+	all, limit := append(keys, rest...), maxLines
+	if compact {
+		all, limit = keys, compactLines
+	}
+	switch {
+	case len(all) > limit:
+		n.more = len(t.Columns) - (limit - 1)
+		all = all[:limit-1]
+	case len(all) < len(t.Columns):
+		n.more = len(t.Columns) - len(all)
 	}
 	n.lines = all
 	width := float64(len([]rune(n.name)))*charWidth*1.1 + 2*nodePadding
 	for _, l := range n.lines {
-		width = max(width, float64(len([]rune(l.text)))*charWidth+markWidth+2*nodePadding)
+		width = max(width, float64(len([]rune(l.text))+1)*charWidth+markWidth+2*nodePadding)
 	}
 	n.w = math.Min(math.Max(width, minWidth), maxWidth)
 	count := len(n.lines)
@@ -352,7 +367,14 @@ func layoutComponent(g *erdGraph, comp []int) []*erdNode {
 	for _, i := range comp {
 		visit(i)
 	}
-	// Rows: each layer's nodes, wrapped at maxRowNodes.
+	// Rows: each layer's nodes, wrapped so that the group comes out about as wide as the frame.
+	sumW, sumH := 0.0, 0.0
+	for _, i := range comp {
+		sumW += g.nodes[i].w + gapX
+		sumH += g.nodes[i].h + gapY
+	}
+	n := float64(len(comp))
+	maxRowNodes := max(4, int(math.Ceil(math.Sqrt(n*aspect*(sumH/n)/(sumW/n)))))
 	byLayer := map[int][]int{}
 	top := 0
 	for _, i := range comp {
@@ -519,7 +541,7 @@ func (g *erdGraph) svg() string {
 		}
 		if n.more > 0 {
 			y := headHeight + float64(len(n.lines)+1)*lineHeight - 3
-			fmt.Fprintf(&b, `<text class="more" x="%.1f" y="%.1f">+ %d more columns</text>`, nodePadding+markWidth, y, n.more)
+			fmt.Fprintf(&b, `<text class="more" x="%.1f" y="%.1f">+ %d more column%s</text>`, nodePadding+markWidth, y, n.more, plural(n.more))
 		}
 		b.WriteString(`</g>`)
 	}
@@ -561,4 +583,11 @@ func clip(s string, width float64) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

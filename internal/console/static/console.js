@@ -100,7 +100,17 @@
       if (!node) { clearFocus(); return; }
       if (node.classList.contains("center")) clearFocus(); else focusOn(node.dataset.table);
     });
+    // Start whole when the whole is readable; otherwise readable, at the top, where the most
+    // referenced tables are ("Fit" shows everything).
     fit();
+    var r = canvas.getBoundingClientRect();
+    var scale = r.width / view.w;
+    if (scale < 0.6) {
+      var w = r.width / 0.6;
+      view.h = view.h * w / view.w; view.w = w;
+      view.x = (W - view.w) / 2; view.y = 0;
+      apply();
+    }
   }
 
   document.addEventListener("DOMContentLoaded", initDiagram);
