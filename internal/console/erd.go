@@ -94,8 +94,8 @@ const (
 	// Above compactAbove tables, nodes show only their key columns.
 	compactAbove = 50
 	compactLines = 4
-	aspect       = 1.8 // of the frame the diagram is laid out for
-	markWidth   = 5 * charWidth // room for "PK FK" before a column
+	aspect       = 1.8           // of the frame the diagram is laid out for
+	markWidth    = 5 * charWidth // room for "PK FK" before a column
 )
 
 type erdNode struct {
