@@ -25,6 +25,23 @@ const (
 type connectionDoc struct {
 	EndpointID string `json:"endpointId"`
 	InstanceID string `json:"instanceId"`
+	// Problem, when set, is why the latest test failed without trying: the endpoint lacked what
+	// a connection needs (endpointDoc.connectionProblem). A test that runs clears it.
+	Problem string `json:"problem,omitempty"`
+}
+
+// status is the pair's connection status: its Problem, else its latest ping run's outcome.
+func (f *Facade) connectionStatus(ctx context.Context, account string, cd connectionDoc) (string, *string, *runs.Run, error) {
+	if cd.Problem != "" {
+		return connFailed, ptr(cd.Problem), nil, nil
+	}
+	endpointArn, instanceArn := f.arn(account, arnEndpoint, cd.EndpointID), f.arn(account, arnInstance, cd.InstanceID)
+	r, err := f.latestRun(ctx, account, connectionSource(endpointArn, instanceArn), nil)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	st, msg := connectionState(r)
+	return st, msg, r, nil
 }
 
 // connectionSource is the run source of a pair's connection tests. ARNs carry the account, so
@@ -55,7 +72,9 @@ type TestConnectionOutput struct {
 }
 
 // TestConnection queues a ping of the endpoint's database from the workers and answers
-// "testing". A test of a pair whose previous test is still running answers that test.
+// "testing". A test of a pair whose previous test is still running answers that test. An
+// endpoint that lacks what a connection needs (a server name...) is not tried: the test fails
+// with a message that says what to set.
 func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*TestConnectionOutput, error) {
 	v := newValidator()
 	v.Required("ReplicationInstanceArn", in.ReplicationInstanceArn != "")
@@ -66,9 +85,11 @@ func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*
 	account, now := core.Account(ctx), f.now()
 	// The run's configuration may look up a secret, which is done outside the write transaction.
 	var cfg discovery.Config
+	var problem string
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		_, ed, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
 		if err == nil {
+			problem = ed.connectionProblem()
 			cfg, err = f.runConfig(ctx, account, ed)
 		}
 		return err
@@ -95,17 +116,21 @@ func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*
 		}
 		endpointArn, instanceArn := f.arn(account, arnEndpoint, er.ID), f.arn(account, arnInstance, ir.ID)
 		rec := resources.Record{ID: er.ID + "-" + ir.ID, Name: er.ID + "-" + ir.ID, ParentID: er.ID, CreatedAt: now}
+		doc := connectionDoc{EndpointID: er.ID, InstanceID: ir.ID, Problem: problem}
 		if _, err := resources.Get(ctx, tx, account, kindConnection, rec.ID); isNotFound(err) {
-			if err := resources.Insert(ctx, tx, account, kindConnection, rec, connectionDoc{EndpointID: er.ID, InstanceID: ir.ID}); err != nil {
-				return err
-			}
-		} else if err != nil {
+			err = resources.Insert(ctx, tx, account, kindConnection, rec, doc)
+		} else if err == nil {
+			err = resources.Update(ctx, tx, account, kindConnection, rec.ID, rec.Name, doc, now)
+		}
+		if err != nil {
 			return err
 		}
-		_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{AccountID: account, SourceID: connectionSource(endpointArn, instanceArn),
-			Job: discovery.JobPing, Type: "PRIORITIZED", Config: raw})
-		if err != nil && !errors.Is(err, runs.ErrActiveRun) {
-			return err
+		if problem == "" {
+			_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{AccountID: account, SourceID: connectionSource(endpointArn, instanceArn),
+				Job: discovery.JobPing, Type: "PRIORITIZED", Config: raw})
+			if err != nil && !errors.Is(err, runs.ErrActiveRun) {
+				return err
+			}
 		}
 		out = &Connection{ReplicationInstanceArn: instanceArn, EndpointArn: endpointArn, Status: connTesting,
 			EndpointIdentifier: ed.Identifier, ReplicationInstanceIdentifier: id.Identifier}
@@ -169,8 +194,9 @@ func (f *Facade) DescribeConnections(ctx context.Context, in *DescribeConnection
 		return nil, err
 	}
 	out := &DescribeConnectionsOutput{Connections: []*Connection{}}
+	var docs []connectionDoc
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		out.Connections, out.Marker = out.Connections[:0], nil
+		out.Connections, out.Marker, docs = out.Connections[:0], nil, docs[:0]
 		all, err := listAll(ctx, tx, account, kindConnection)
 		if err != nil {
 			return err
@@ -203,6 +229,7 @@ func (f *Facade) DescribeConnections(ctx context.Context, in *DescribeConnection
 			}
 			out.Connections = append(out.Connections, &Connection{ReplicationInstanceArn: instanceArn, EndpointArn: endpointArn,
 				EndpointIdentifier: ed.Identifier, ReplicationInstanceIdentifier: id.Identifier})
+			docs = append(docs, cd)
 			lastID = r.ID
 		}
 		return nil
@@ -210,12 +237,10 @@ func (f *Facade) DescribeConnections(ctx context.Context, in *DescribeConnection
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range out.Connections {
-		r, err := f.latestRun(ctx, account, connectionSource(c.EndpointArn, c.ReplicationInstanceArn), nil)
-		if err != nil {
+	for i, c := range out.Connections {
+		if c.Status, c.LastFailureMessage, _, err = f.connectionStatus(ctx, account, docs[i]); err != nil {
 			return nil, err
 		}
-		c.Status, c.LastFailureMessage = connectionState(r)
 	}
 	return out, nil
 }

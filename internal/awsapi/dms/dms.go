@@ -50,6 +50,11 @@ func (f *Facade) Service() (*awsapi.JSONService, error) {
 		"RefreshSchemas":               awsapi.JSONOp(f.RefreshSchemas),
 		"DescribeRefreshSchemasStatus": awsapi.JSONOp(f.DescribeRefreshSchemasStatus),
 		"DescribeSchemas":              awsapi.JSONOp(f.DescribeSchemas),
+
+		"CreateReplicationSubnetGroup":    awsapi.JSONOp(f.CreateReplicationSubnetGroup),
+		"DescribeReplicationSubnetGroups": awsapi.JSONOp(f.DescribeReplicationSubnetGroups),
+		"ModifyReplicationSubnetGroup":    awsapi.JSONOp(f.ModifyReplicationSubnetGroup),
+		"DeleteReplicationSubnetGroup":    awsapi.JSONOp(f.DeleteReplicationSubnetGroup),
 	})
 }
 
@@ -109,7 +114,9 @@ func (f *Facade) arn(account, typ, id string) string {
 	return "arn:aws:dms:" + f.Region + ":" + account + ":" + typ + ":" + id
 }
 
-var resourceIDPattern = regexp.MustCompile(`^[A-Z2-7]{26}$`)
+// resourceIDPattern is the end of a DMS ARN: 26 base32 characters made by DMS, or a
+// ResourceIdentifier given at creation (a letter, then letters, digits and hyphens).
+var resourceIDPattern = regexp.MustCompile(`^(?:[A-Z2-7]{26}|[A-Za-z][A-Za-z0-9-]{0,62})$`)
 
 // parseARN returns the id of a DMS ARN of type typ in this region and account. ok is false for
 // an ARN of another type, region or account, or for text that is not an ARN at all.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,20 +17,48 @@ import (
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
-// engineDisplayNames lists the engines an endpoint may name, with the name DMS shows for them.
-// sqlite is Surveyor's own (its file path goes in DatabaseName, or ServerName); s3 endpoints are
-// read by the files connector.
+// engineDisplayNames lists the engines an endpoint may name — the EngineName values the DMS API
+// documents, and sqlite, Surveyor's own (its file path goes in DatabaseName, or ServerName) —
+// with the name shown for them. Any of them can be created; readableEngines are those Surveyor
+// can connect to (s3 endpoints are read by the files connector).
 var engineDisplayNames = map[string]string{
-	"postgres":          "PostgreSQL",
-	"aurora-postgresql": "Amazon Aurora PostgreSQL",
-	"mysql":             "MySQL",
-	"mariadb":           "MariaDB",
-	"aurora":            "Amazon Aurora MySQL",
-	"sqlite":            "SQLite",
-	engineS3:            "Amazon S3",
+	"postgres":                     "PostgreSQL",
+	"aurora-postgresql":            "Amazon Aurora PostgreSQL",
+	"mysql":                        "MySQL",
+	"mariadb":                      "MariaDB",
+	"aurora":                       "Amazon Aurora MySQL",
+	"sqlite":                       "SQLite",
+	engineS3:                       "Amazon S3",
+	"oracle":                       "Oracle",
+	"sqlserver":                    "Microsoft SQL Server",
+	"azuredb":                      "Azure SQL Database",
+	"azure-sql-managed-instance":   "Azure SQL Managed Instance",
+	"sybase":                       "SAP ASE",
+	"db2":                          "IBM Db2 for Linux, UNIX and Windows",
+	"db2-zos":                      "IBM Db2 for z/OS",
+	"redshift":                     "Amazon Redshift",
+	"redshift-serverless":          "Amazon Redshift Serverless",
+	"aurora-serverless":            "Amazon Aurora MySQL Serverless",
+	"aurora-postgresql-serverless": "Amazon Aurora PostgreSQL Serverless",
+	"babelfish":                    "Babelfish for Aurora PostgreSQL",
+	"gcp-mysql":                    "Google Cloud SQL for MySQL",
+	"dynamodb":                     "Amazon DynamoDB",
+	"mongodb":                      "MongoDB",
+	"docdb":                        "Amazon DocumentDB",
+	"kinesis":                      "Amazon Kinesis",
+	"kafka":                        "Kafka",
+	"opensearch":                   "Amazon OpenSearch Service",
+	"elasticsearch":                "Elasticsearch",
+	"neptune":                      "Amazon Neptune",
+	"redis":                        "Redis",
+	"dms-transfer":                 "DMS Transfer",
 }
 
-const supportedEngines = "postgres, aurora-postgresql, mysql, mariadb, aurora, sqlite, s3"
+const readableEngines = "postgres, aurora-postgresql, mysql, mariadb, aurora, sqlite, s3"
+
+func readable(engine string) bool {
+	return isPostgres(engine) || isMySQL(engine) || engine == "sqlite" || engine == engineS3
+}
 
 func isPostgres(engine string) bool { return engine == "postgres" || engine == "aurora-postgresql" }
 func isMySQL(engine string) bool {
@@ -350,12 +380,16 @@ func validateFields(v *awsapi.Validator, in *endpointFields) {
 func checkEngine(name string) (string, error) {
 	e := strings.ToLower(name)
 	if _, ok := engineDisplayNames[e]; !ok {
-		return "", invalid("Engine %q is not supported by Surveyor. Supported engines: %s.", truncate(name, 64), supportedEngines)
+		return "", invalid("The parameter EngineName %q is not a valid engine name. Valid engine names: %s.", truncate(name, 64),
+			strings.Join(slices.Sorted(maps.Keys(engineDisplayNames)), ", "))
 	}
 	return e, nil
 }
 
-// checkEndpoint verifies that the merged endpoint can be connected to.
+// checkEndpoint refuses settings that contradict each other or that Surveyor cannot honour. What
+// is merely missing for a connection (a server name, a bucket) is no reason to refuse an
+// endpoint, as the DMS model requires only its identifier, type and engine: connectionProblem
+// says so when the endpoint is tested.
 func checkEndpoint(d *endpointDoc) error {
 	if d.PostgreSQLSettings != nil && !isPostgres(d.Engine) {
 		return invalid("PostgreSQLSettings apply only to the postgres and aurora-postgresql engines, not %s.", d.Engine)
@@ -370,18 +404,31 @@ func checkEndpoint(d *endpointDoc) error {
 		(d.MySQLSettings != nil && deref(d.MySQLSettings.AuthenticationMethod) == "iam") {
 		return invalid("IAM authentication is not supported by Surveyor; use a password or SecretsManagerSecretId.")
 	}
-	c := d.connection()
-	switch {
-	case d.Engine == engineS3:
+	if d.Engine == engineS3 {
 		return checkS3(d)
-	case d.Engine == "sqlite":
-		if c.DatabaseName == "" && c.ServerName == "" {
-			return invalid("A sqlite endpoint needs the database file path in DatabaseName (or ServerName).")
-		}
-	case c.SecretID == "" && c.ServerName == "":
-		return invalid("ServerName is required unless SecretsManagerSecretId is given in the engine's settings.")
 	}
 	return nil
+}
+
+// connectionProblem says why the endpoint cannot be connected to as it stands ("" when it can
+// be tried): an engine Surveyor does not read, or a missing server name, file path or bucket.
+func (d *endpointDoc) connectionProblem() string {
+	c := d.connection()
+	switch {
+	case !readable(d.Engine):
+		return fmt.Sprintf("Surveyor cannot connect to %s endpoints; it reads %s endpoints.", d.Engine, readableEngines)
+	case d.Engine == engineS3:
+		if d.S3Settings == nil || deref(d.S3Settings.BucketName) == "" {
+			return fmt.Sprintf("Endpoint %s has no S3Settings BucketName: set it with ModifyEndpoint.", d.Identifier)
+		}
+	case d.Engine == "sqlite":
+		if c.DatabaseName == "" && c.ServerName == "" {
+			return fmt.Sprintf("Endpoint %s has no database file path: set DatabaseName (or ServerName) with ModifyEndpoint.", d.Identifier)
+		}
+	case c.SecretID == "" && c.ServerName == "":
+		return fmt.Sprintf("Endpoint %s has no server name: set ServerName with ModifyEndpoint, or SecretsManagerSecretId in the engine's settings naming a secret with the host and port.", d.Identifier)
+	}
+	return ""
 }
 
 // sealPassword keeps the password the request gives (the settings' wins), sealed.
@@ -447,7 +494,7 @@ func (f *Facade) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (*
 	f.sealPassword(account, d, &in.endpointFields)
 	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, UniqueName: true, CreatedAt: now}
 	if in.ResourceIdentifier != nil {
-		rec.ID = strings.ToUpper(*in.ResourceIdentifier)
+		rec.ID = *in.ResourceIdentifier // kept as given: it ends the ARN
 	}
 	err = f.DB.Tx(ctx, func(tx *store.Tx) error {
 		if old, err := resources.GetByName(ctx, tx, account, kindEndpoint, d.Identifier); err == nil {

@@ -45,24 +45,35 @@ type instanceDoc struct {
 	CreatedAt                  time.Time `json:"createdAt"`
 	AvailableAt                time.Time `json:"availableAt"`
 	Tags                       []tagDoc  `json:"tags,omitempty"`
+	// DeletingAt is when DeleteReplicationInstance was called. The instance then reads
+	// "deleting" until a DescribeReplicationInstances has listed it so (Reported) or for
+	// deletingFor, after which it is gone: not found, its identifier free again.
+	DeletingAt *time.Time `json:"deletingAt,omitempty"`
+	Reported   bool       `json:"reported,omitempty"`
 }
 
+// deletingFor is how long a deleted instance reads "deleting" unless a describe lists it first.
+const deletingFor = creatingFor
+
 func (d *instanceDoc) status(now time.Time) string {
-	if now.Before(d.AvailableAt) {
+	switch {
+	case d.DeletingAt != nil:
+		return statusDeleting
+	case now.Before(d.AvailableAt):
 		return statusCreating
 	}
 	return statusAvailable
+}
+
+// gone reports whether a deleted instance no longer shows.
+func (d *instanceDoc) gone(now time.Time) bool {
+	return d.DeletingAt != nil && (d.Reported || !now.Before(d.DeletingAt.Add(deletingFor)))
 }
 
 // VpcSecurityGroupMembership is one security group of an instance.
 type VpcSecurityGroupMembership struct {
 	VpcSecurityGroupId string
 	Status             string
-}
-
-// ReplicationSubnetGroup names an instance's subnet group.
-type ReplicationSubnetGroup struct {
-	ReplicationSubnetGroupIdentifier string
 }
 
 // ReplicationInstance is the DMS ReplicationInstance shape.
@@ -89,7 +100,8 @@ type ReplicationInstance struct {
 	ReplicationInstancePublicIpAddresses  []string
 }
 
-func (f *Facade) instanceShape(account string, r resources.Record, d *instanceDoc, status string) *ReplicationInstance {
+// instanceShape is the instance as DMS answers it; group is its subnet group's shape (subnetGroupShape).
+func (f *Facade) instanceShape(account string, r resources.Record, d *instanceDoc, status string, group *ReplicationSubnetGroup) *ReplicationInstance {
 	ri := &ReplicationInstance{
 		ReplicationInstanceIdentifier: d.Identifier, ReplicationInstanceClass: d.Class,
 		ReplicationInstanceStatus: status, ReplicationInstanceArn: f.arn(account, arnInstance, r.ID),
@@ -104,7 +116,7 @@ func (f *Facade) instanceShape(account string, r resources.Record, d *instanceDo
 		ReplicationInstancePublicIpAddresses:  []string{},
 	}
 	if d.SubnetGroup != "" {
-		ri.ReplicationSubnetGroup = &ReplicationSubnetGroup{ReplicationSubnetGroupIdentifier: d.SubnetGroup}
+		ri.ReplicationSubnetGroup = group
 	}
 	for _, g := range d.VpcSecurityGroupIds {
 		ri.VpcSecurityGroups = append(ri.VpcSecurityGroups, VpcSecurityGroupMembership{VpcSecurityGroupId: g, Status: "active"})
@@ -207,16 +219,36 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 	}
 	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, UniqueName: true, CreatedAt: now}
 	if in.ResourceIdentifier != "" {
-		rec.ID = strings.ToUpper(in.ResourceIdentifier)
+		rec.ID = in.ResourceIdentifier // kept as given: it ends the ARN
 	}
+	var group *ReplicationSubnetGroup
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
+		if d.SubnetGroup != defaultSubnetGroup {
+			if _, _, err := f.getSubnetGroup(ctx, tx, account, d.SubnetGroup); err != nil {
+				return err
+			}
+		}
+		var err error
+		if group, err = f.subnetGroupOf(ctx, tx, account, d.SubnetGroup); err != nil {
+			return err
+		}
 		if old, err := resources.GetByName(ctx, tx, account, kindInstance, d.Identifier); err == nil {
-			return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier).
-				WithField("resourceArn", f.arn(account, arnInstance, old.ID))
+			var od instanceDoc
+			if err := old.Decode(&od); err != nil {
+				return err
+			}
+			if !od.gone(now) {
+				return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier).
+					WithField("resourceArn", f.arn(account, arnInstance, old.ID))
+			}
+			// A deleted instance that no longer shows frees its identifier.
+			if err := resources.Delete(ctx, tx, account, kindInstance, old.ID); err != nil {
+				return err
+			}
 		} else if !isNotFound(err) {
 			return err
 		}
-		err := resources.Insert(ctx, tx, account, kindInstance, rec, d)
+		err = resources.Insert(ctx, tx, account, kindInstance, rec, d)
 		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
 			return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier)
 		}
@@ -229,7 +261,7 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 	if err != nil {
 		return nil, err
 	}
-	return &ReplicationInstanceOutput{ReplicationInstance: f.instanceShape(account, rec, d, statusCreating)}, nil
+	return &ReplicationInstanceOutput{ReplicationInstance: f.instanceShape(account, rec, d, statusCreating, group)}, nil
 }
 
 // DescribeReplicationInstancesInput is the DescribeReplicationInstances request.
@@ -278,6 +310,9 @@ func (f *Facade) DescribeReplicationInstances(ctx context.Context, in *DescribeR
 			if err := r.Decode(&d); err != nil {
 				return err
 			}
+			if d.gone(now) {
+				continue
+			}
 			arn := f.arn(account, arnInstance, r.ID)
 			if !matches(fs, "replication-instance-arn", arn) || !matchesFold(fs, "replication-instance-id", d.Identifier) ||
 				!matches(fs, "replication-instance-class", d.Class) || !matches(fs, "engine-version", d.EngineVersion) {
@@ -287,14 +322,25 @@ func (f *Facade) DescribeReplicationInstances(ctx context.Context, in *DescribeR
 				out.Marker, err = f.encodeMarker(scope, page{After: lastID})
 				return err
 			}
-			// A describe that sees a creating instance finishes its creation (moto's lifecycle).
-			if d.status(now) == statusCreating {
+			// A describe that sees a creating instance finishes its creation, and one that sees a
+			// deleting instance finishes its deletion (moto's lifecycle): listed once as it is.
+			status := d.status(now)
+			switch status {
+			case statusCreating:
 				d.AvailableAt = now
+			case statusDeleting:
+				d.Reported = true
+			}
+			if status != statusAvailable {
 				if err := resources.Update(ctx, tx, account, kindInstance, r.ID, r.Name, &d, now); err != nil {
 					return err
 				}
 			}
-			ri := f.instanceShape(account, r, &d, d.status(now))
+			group, err := f.subnetGroupOf(ctx, tx, account, d.SubnetGroup)
+			if err != nil {
+				return err
+			}
+			ri := f.instanceShape(account, r, &d, d.status(now), group)
 			out.ReplicationInstances = append(out.ReplicationInstances, ri)
 			lastID = r.ID
 		}
@@ -320,14 +366,19 @@ func (f *Facade) DeleteReplicationInstance(ctx context.Context, in *DeleteReplic
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	account := core.Account(ctx)
+	account, now := core.Account(ctx), f.now()
 	var out *ReplicationInstance
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
 		r, d, err := f.getInstance(ctx, tx, account, in.ReplicationInstanceArn)
 		if err != nil {
 			return err
 		}
-		if err := resources.Delete(ctx, tx, account, kindInstance, r.ID); err != nil {
+		if d.DeletingAt != nil {
+			return invalidState("Replication instance %s is already being deleted.", d.Identifier)
+		}
+		// The instance reads "deleting" for a while, then is gone (instanceDoc.gone).
+		d.DeletingAt = &now
+		if err := resources.Update(ctx, tx, account, kindInstance, r.ID, r.Name, d, now); err != nil {
 			return err
 		}
 		// Connections of the instance go with it (DMS drops them too).
@@ -346,7 +397,11 @@ func (f *Facade) DeleteReplicationInstance(ctx context.Context, in *DeleteReplic
 				}
 			}
 		}
-		out = f.instanceShape(account, r, d, statusDeleting)
+		group, err := f.subnetGroupOf(ctx, tx, account, d.SubnetGroup)
+		if err != nil {
+			return err
+		}
+		out = f.instanceShape(account, r, d, statusDeleting, group)
 		return nil
 	})
 	if err != nil {
@@ -371,6 +426,9 @@ func (f *Facade) getInstance(ctx context.Context, tx *store.Tx, account, arn str
 	var d instanceDoc
 	if err := r.Decode(&d); err != nil {
 		return r, nil, err
+	}
+	if d.gone(f.now()) {
+		return r, nil, notFound("Replication instance could not be found.")
 	}
 	return r, &d, nil
 }

@@ -98,10 +98,10 @@ var bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // checkS3 verifies that an s3 endpoint names a bucket and settings the files connector can read.
 func checkS3(d *endpointDoc) error {
 	s := d.S3Settings
-	if s == nil || deref(s.BucketName) == "" {
-		return invalid("An s3 endpoint needs S3Settings BucketName (and optionally BucketFolder, the prefix of the files).")
+	if s == nil {
+		return nil
 	}
-	if b := *s.BucketName; !bucketNamePattern.MatchString(b) {
+	if b := deref(s.BucketName); b != "" && !bucketNamePattern.MatchString(b) {
 		return invalid("S3Settings BucketName %q is not a valid bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.", truncate(b, 80))
 	}
 	if dl := deref(s.CsvDelimiter); dl != "" && !oneCharacter(dl) {

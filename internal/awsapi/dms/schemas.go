@@ -69,6 +69,7 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 	account, now := core.Account(ctx), f.now()
 	var ed *endpointDoc
 	var endpointArn, instanceArn string
+	var conn connectionDoc
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		er, d, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
 		if err != nil {
@@ -82,18 +83,28 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 			return invalidState("Replication instance %s is not available (its status is %s).", id.Identifier, st)
 		}
 		ed, endpointArn, instanceArn = d, f.arn(account, arnEndpoint, er.ID), f.arn(account, arnInstance, ir.ID)
+		conn = connectionDoc{EndpointID: er.ID, InstanceID: ir.ID}
+		if rec, err := resources.Get(ctx, tx, account, kindConnection, er.ID+"-"+ir.ID); err == nil {
+			return rec.Decode(&conn)
+		} else if !isNotFound(err) {
+			return err
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	test, err := f.latestRun(ctx, account, connectionSource(endpointArn, instanceArn), nil)
+	st, _, test, err := f.connectionStatus(ctx, account, conn)
 	if err != nil {
 		return nil, err
 	}
-	if st, _ := connectionState(test); st != connSuccessful {
+	if st != connSuccessful {
+		word := st
+		if test == nil && conn.Problem == "" {
+			word = "not tested"
+		}
 		return nil, invalidState("Test connection for replication instance %s and endpoint %s should be successful for refreshing schemas (the connection status is %s).",
-			instanceArn, endpointArn, statusWord(test, st))
+			instanceArn, endpointArn, word)
 	}
 	cfg, err := f.runConfig(ctx, account, ed)
 	if err != nil {
@@ -146,13 +157,6 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 		out.LastRefreshDate = ptr(awsapi.EpochSeconds(*last.StoppedAt))
 	}
 	return &RefreshSchemasOutput{RefreshSchemasStatus: out}, nil
-}
-
-func statusWord(r *runs.Run, st string) string {
-	if r == nil {
-		return "not tested"
-	}
-	return st
 }
 
 // DescribeRefreshSchemasStatusInput is the DescribeRefreshSchemasStatus request.

@@ -119,13 +119,18 @@ func (f *Facade) editTags(ctx context.Context, arn string, edit func([]tagDoc) [
 	})
 }
 
-// taggable reads an endpoint or replication instance by ARN as a raw document.
+// taggable reads an endpoint, replication instance or replication subnet group by ARN as a raw
+// document.
 func (f *Facade) taggable(ctx context.Context, tx *store.Tx, account, arn string) (resources.Record, resources.Kind, map[string]json.RawMessage, error) {
 	k, typ := kindEndpoint, arnEndpoint
 	if strings.Contains(arn, ":"+arnInstance+":") {
 		k, typ = kindInstance, arnInstance
 	}
 	id, ok := f.parseARN(account, arn, typ)
+	if strings.Contains(arn, ":"+arnSubnetGroup+":") {
+		k = kindSubnetGroup
+		id, ok = f.subnetGroupARN(account, arn)
+	}
 	if !ok {
 		return resources.Record{}, k, nil, notFound("Resource %s could not be found.", truncate(arn, 256))
 	}
