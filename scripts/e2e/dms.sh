@@ -159,4 +159,22 @@ st=$(aws dms delete-endpoint --endpoint-arn "$ep_arn" --query Endpoint.Status --
 st=$(aws dms delete-replication-instance --replication-instance-arn "$ri_arn" --query ReplicationInstance.ReplicationInstanceStatus --output text)
 [ "$st" = deleting ] || fail "delete-replication-instance status: $st"
 pass "delete-endpoint and delete-replication-instance → deleting"
+st=$(aws dms describe-replication-instances --query 'ReplicationInstances[0].ReplicationInstanceStatus' --output text)
+[ "$st" = deleting ] || fail "first describe after the delete: $st"
+out=$(aws dms describe-replication-instances --filters "Name=replication-instance-arn,Values=$ri_arn" 2>&1) && fail "deleted instance still described: $out"
+grep -q ResourceNotFoundFault <<<"$out" || fail "deleted instance: $out"
+pass "describe-replication-instances → deleting once, then ResourceNotFoundFault"
+
+sg=$(aws dms create-replication-subnet-group --replication-subnet-group-identifier Private \
+  --replication-subnet-group-description "private subnets" --subnet-ids subnet-11111111 subnet-22222222 \
+  --query ReplicationSubnetGroup.ReplicationSubnetGroupIdentifier --output text)
+[ "$sg" = private ] || fail "create-replication-subnet-group: $sg"
+n=$(aws dms describe-replication-subnet-groups --filters Name=replication-subnet-group-id,Values=private \
+  --query 'length(ReplicationSubnetGroups[0].Subnets)' --output text)
+[ "$n" = 2 ] || fail "describe-replication-subnet-groups: $n subnets"
+out=$(aws dms create-replication-subnet-group --replication-subnet-group-identifier one \
+  --replication-subnet-group-description d --subnet-ids subnet-11111111 2>&1) && fail "one subnet accepted"
+grep -q ReplicationSubnetGroupDoesNotCoverEnoughAZs <<<"$out" || fail "one subnet: $out"
+aws dms delete-replication-subnet-group --replication-subnet-group-identifier private >/dev/null || fail "delete-replication-subnet-group"
+pass "replication subnet groups: create, describe, one subnet refused, delete"
 echo "dms e2e: all passed"
