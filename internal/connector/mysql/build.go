@@ -158,7 +158,7 @@ func (b *builder) column(r []sql.RawBytes) {
 	extra := b.intern(r[14])
 	pos, _ := parseInt64(r[3])
 	c := b.slab.Next()
-	c.Name = string(r[2])
+	c.Name = b.intern(r[2]) // names repeat across tables: id, created_at...
 	c.Position = int(pos)
 	c.Nullable = string(r[5]) == "YES"
 	c.Type = b.columnType(r)

@@ -33,9 +33,9 @@ type builder struct {
 	rel      relationRow
 	con      constraintRow
 	idx      indexRow
-	// interned shares the few distinct type names, domains and collations among all columns;
-	// types shares the decoded types (and their Length, Precision and Scale pointers, which
-	// nothing changes).
+	// interned shares the few distinct column names, type names, domains and collations among
+	// all columns; types shares the decoded types (and their Length, Precision and Scale
+	// pointers, which nothing changes).
 	interned map[string]string
 	types    map[typeKey]schema.Type
 }
@@ -44,8 +44,7 @@ type builder struct {
 // per row. The DriverBytes alias the driver's buffer until the next row.
 type columnRow struct {
 	rel, enumOID                            uint32
-	name                                    string
-	declared, base, domain                  pgtype.DriverBytes
+	name, declared, base, domain            pgtype.DriverBytes
 	dims, typmod                            int32
 	nullable                                bool
 	def                                     *string
@@ -193,7 +192,7 @@ func (b *builder) readColumn(rows pgx.Rows) error {
 		b.colOwner = t
 	}
 	col := b.slab.Next()
-	col.Name = r.name
+	col.Name = b.intern(r.name)                        // names repeat across tables: id, created_at...
 	col.Position = len(t.Columns) + b.slab.Collected() // rows come in attnum order, dropped columns left out
 	col.Type = b.columnType(r.declared, r.base, int(r.dims), r.typmod)
 	col.Nullable = r.nullable

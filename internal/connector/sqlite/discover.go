@@ -88,6 +88,7 @@ type dbScan struct {
 	stat1   bool
 	failed  []schema.AssetError
 	types   map[string]schema.Type // parsed declared types; columns share them
+	names   map[string]string      // column names, which repeat across tables (id, created_at...)
 
 	// Columns arrive grouped by table: they collect in slab until the table changes, then
 	// move to their table (colOwner) as one right-sized slice.
@@ -99,8 +100,7 @@ type dbScan struct {
 // columnRow holds the scan targets of qColumns, reused for every row so that nothing escapes
 // per row. The RawBytes are only valid until the next row.
 type columnRow struct {
-	tbl, typ          sql.RawBytes
-	name              string
+	tbl, typ, name    sql.RawBytes
 	notnull, pk, hide any
 	dflt              sql.NullString
 	dest              []any
@@ -379,7 +379,7 @@ func (s *session) readColumns(ctx context.Context, d *dbScan) error {
 				d.flushColumns()
 				d.colOwner = ts
 			}
-			ts.addColumn(&d.slab, d.parseType(c.typ), c.name, asInt(c.notnull) != 0, c.dflt, asInt(c.pk), asInt(c.hide))
+			ts.addColumn(&d.slab, d.parseType(c.typ), d.columnName(c.name), asInt(c.notnull) != 0, c.dflt, asInt(c.pk), asInt(c.hide))
 		}
 		return nil
 	}
@@ -419,6 +419,19 @@ func (d *dbScan) parseType(declared []byte) schema.Type {
 		d.types[t.Declared] = t
 	}
 	return t
+}
+
+// columnName returns the name as a string shared with every column of the same name.
+func (d *dbScan) columnName(raw []byte) string {
+	if s, ok := d.names[string(raw)]; ok {
+		return s
+	}
+	if d.names == nil {
+		d.names = map[string]string{}
+	}
+	s := string(raw)
+	d.names[s] = s
+	return s
 }
 
 // addColumn adds the column to those of ts collected in slab.
