@@ -46,7 +46,7 @@ func TestCrawlerLifecycle(t *testing.T) {
 	c, _ := client(t)
 	root := filepath.Join(t.TempDir(), "lake")
 	writeTree(t, root, map[string]string{
-		"sales/part-0.csv":                "id,amount\n1,2.5\n",
+		"sales/part-0.csv":                 "id,amount\n1,2.5\n",
 		"events/year=2024/month=01/a.json": `{"id":1,"page":"/"}` + "\n",
 		"events/year=2024/month=02/a.json": `{"id":2,"page":"/a"}` + "\n",
 		"events/year=2025/month=01/a.json": `{"id":3,"page":"/b","ms":4}` + "\n",
