@@ -393,7 +393,7 @@ func checkSemantics(d *dataSourceDoc) error {
 		if c.RedshiftRunConfiguration != nil {
 			return invalid("redshiftRunConfiguration needs redshiftCredentialConfiguration.secretManagerArn (or connectionIdentifier) naming a secret with the database credentials.")
 		}
-		return invalid("glueRunConfiguration needs connectionIdentifier: the name of a secret (RDS secret JSON) holding the database's host, port and credentials.")
+		return invalid("glueRunConfiguration needs connectionIdentifier, a member of the request beside configuration (not inside glueRunConfiguration): the name of a secret (RDS secret JSON) holding the database's host, port and credentials.")
 	}
 	var dbs []string
 	for _, f := range d.filters() {
@@ -572,10 +572,20 @@ func (d *dataSourceDoc) configOut(acct, region string) *Configuration {
 	if rc := c.RedshiftRunConfiguration; rc != nil {
 		cp := *rc
 		cp.AccountID, cp.Region = acct, region
+		if cp.RedshiftStorage == nil {
+			// The output shape requires redshiftStorage; the input does not. The database is
+			// reached through the secret, so the cluster only names it.
+			cp.RedshiftStorage = &RedshiftStorage{RedshiftClusterSource: &struct {
+				ClusterName string `json:"clusterName"`
+			}{ClusterName: defaultClusterName}}
+		}
 		c.RedshiftRunConfiguration = &cp
 	}
 	return &c
 }
+
+// defaultClusterName is the redshiftStorage cluster a Redshift data source created without one reports.
+const defaultClusterName = "surveyor"
 
 func (d *dataSourceDoc) formsOut() []FormOutput {
 	var out []FormOutput
@@ -915,6 +925,7 @@ func (f *Facade) updateDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	}
 	out := f.dataSourceOut(acct, d, lr)
 	out.Retain = in.Retain
+	out.LastRunAssetCount = nil // not a member of UpdateDataSourceOutput
 	return 0, out, nil
 }
 
