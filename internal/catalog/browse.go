@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,17 +185,44 @@ type BackLink struct {
 // ref, ordered by referencing table: one indexed lookup of asset_references, then the
 // referencing assets' documents for the keys' columns.
 func (c *Catalog) ReferencedBy(ctx context.Context, tx *store.Tx, accountID, sourceID string, ref schema.Ref) ([]BackLink, error) {
-	rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a JOIN asset_revisions r ON r.asset_id = a.id AND r.revision = a.revision
-		WHERE a.id IN (SELECT x.asset_id FROM asset_references x WHERE x.ref_table = ? AND x.ref_namespace = ? AND x.ref_database = ?)
-		AND a.account_id = ? AND a.source_id = ? AND a.missing = 0
-		ORDER BY a.database_name, a.namespace_name, a.table_name`, ref.Table, ref.Namespace, ref.Database, accountID, sourceID)
+	// Two steps, so that the index on the referenced table always drives, whatever the
+	// store's statistics say.
+	rows, err := tx.Query(ctx, `SELECT DISTINCT asset_id FROM asset_references WHERE ref_table = ? AND ref_namespace = ? AND ref_database = ?`,
+		ref.Table, ref.Namespace, ref.Database)
 	if err != nil {
 		return nil, fmt.Errorf("find references to %s: %w", ref, err)
 	}
-	assets, err := collectAssets(rows)
-	if err != nil {
+	args := []any{accountID, sourceID}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find references to %s: %w", ref, err)
+		}
+		args = append(args, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find references to %s: %w", ref, err)
 	}
+	if len(args) == 2 {
+		return nil, nil
+	}
+	var assets []Asset
+	for start := 2; start < len(args); start += 500 {
+		chunk := append(args[:2:2], args[start:min(start+500, len(args))]...)
+		rows, err := tx.Query(ctx, `SELECT `+assetColumns+` FROM assets a JOIN asset_revisions r ON r.asset_id = a.id AND r.revision = a.revision
+			WHERE a.account_id = ? AND a.source_id = ? AND a.missing = 0 AND a.id IN (`+placeholders(len(chunk)-2)+`)`, chunk...)
+		if err != nil {
+			return nil, fmt.Errorf("find references to %s: %w", ref, err)
+		}
+		page, err := collectAssets(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find references to %s: %w", ref, err)
+		}
+		assets = append(assets, page...)
+	}
+	slices.SortFunc(assets, func(a, b Asset) int { return compareRefs(a.Ref, b.Ref) })
 	var out []BackLink
 	for _, a := range assets {
 		for _, fk := range a.Table.ForeignKeys {
