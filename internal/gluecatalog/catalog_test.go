@@ -2,8 +2,10 @@ package gluecatalog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -302,7 +304,7 @@ func TestPartitions(t *testing.T) {
 			if err != nil || !slices.Equal(values(page.Partitions), []string{"2024/02", "2024/03"}) || page.Next != "" {
 				return fmt.Errorf("page 2 %v %v", page, err)
 			}
-			q := PartitionQuery{Limit: 1, Prefix: []string{"2024"}, Match: func(v []string) bool { return v[1] >= "02" }}
+			q := PartitionQuery{Limit: 1, Equal: map[int]string{0: "2024"}, Match: func(v []string) bool { return v[1] >= "02" }}
 			page, err = c.ListPartitions(ctx, tx, scA, "sales", "orders", q)
 			if err != nil || !slices.Equal(values(page.Partitions), []string{"2024/02"}) || page.Next == "" {
 				return fmt.Errorf("match page 1 %v %v", page, err)
@@ -312,9 +314,31 @@ func TestPartitions(t *testing.T) {
 			if err != nil || !slices.Equal(values(page.Partitions), []string{"2024/03"}) {
 				return fmt.Errorf("match page 2 %v %v", page, err)
 			}
-			page, err = c.ListPartitions(ctx, tx, scA, "sales", "orders", PartitionQuery{Limit: 10, Prefix: []string{"2023", "02"}})
+			page, err = c.ListPartitions(ctx, tx, scA, "sales", "orders", PartitionQuery{Limit: 10, Equal: map[int]string{0: "2023", 1: "02"}})
 			if err != nil || !slices.Equal(values(page.Partitions), []string{"2023/02"}) {
 				return fmt.Errorf("whole prefix %v %v", page, err)
+			}
+			page, err = c.ListPartitions(ctx, tx, scA, "sales", "orders", PartitionQuery{Limit: 10, Equal: map[int]string{1: "02"}, Match: func([]string) bool { return true }})
+			if err != nil || !slices.Equal(values(page.Partitions), []string{"2023/02", "2024/02"}) {
+				return fmt.Errorf("later key equal %v %v", page, err)
+			}
+			// The JSON form is the typed form, written without decoding.
+			typed, err := c.ListPartitions(ctx, tx, scA, "sales", "orders", PartitionQuery{Limit: 10})
+			if err != nil {
+				return err
+			}
+			raw, err := c.ListPartitions(ctx, tx, scA, "sales", "orders", PartitionQuery{Limit: 10, JSON: true})
+			if err != nil || len(raw.JSON) != len(typed.Partitions) {
+				return fmt.Errorf("json page %v %v", raw, err)
+			}
+			for i, j := range raw.JSON {
+				var p Partition
+				if err := json.Unmarshal(j, &p); err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(p, typed.Partitions[i]) {
+					return fmt.Errorf("json %s\nis not %+v", j, typed.Partitions[i])
+				}
 			}
 			got, err := c.BatchGetPartition(ctx, tx, scA, "sales", "orders", [][]string{{"2024", "03"}, {"1999", "01"}, {"2023", "01"}})
 			if err != nil || !slices.Equal(values(got), []string{"2023/01", "2024/03"}) {

@@ -130,11 +130,25 @@ func (c Catalog) BatchGetPartition(ctx context.Context, tx *store.Tx, sc Scope, 
 	return c.partitionsByKey(ctx, tx, sc, ref, keys)
 }
 
+// partitionRow is a stored partition before decoding.
+type partitionRow struct {
+	key, doc string
+	created  int64
+}
+
 // partitionsByKey reads the partitions with the given keys, in key order.
 func (c Catalog) partitionsByKey(ctx context.Context, tx *store.Tx, sc Scope, ref tableRef, keys []string) ([]Partition, error) {
+	rows, err := c.rowsByKey(ctx, tx, ref, keys)
+	if err != nil {
+		return nil, err
+	}
+	return decodePartitions(sc, ref, rows)
+}
+
+func (c Catalog) rowsByKey(ctx context.Context, tx *store.Tx, ref tableRef, keys []string) ([]partitionRow, error) {
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	var out []Partition
+	var out []partitionRow
 	const chunk = 500
 	for len(keys) > 0 {
 		n := min(chunk, len(keys))
@@ -148,8 +162,7 @@ func (c Catalog) partitionsByKey(ctx context.Context, tx *store.Tx, sc Scope, re
 		if err != nil {
 			return nil, fmt.Errorf("read partitions of %s.%s: %w", ref.db, ref.name, err)
 		}
-		out, err = appendPartitions(out, rows, sc, ref)
-		if err != nil {
+		if out, err = appendRows(out, rows, ref); err != nil {
 			return nil, err
 		}
 		keys = keys[n:]
@@ -157,21 +170,14 @@ func (c Catalog) partitionsByKey(ctx context.Context, tx *store.Tx, sc Scope, re
 	return out, nil
 }
 
-func appendPartitions(out []Partition, rows *sql.Rows, sc Scope, ref tableRef) ([]Partition, error) {
+func appendRows(out []partitionRow, rows *sql.Rows, ref tableRef) ([]partitionRow, error) {
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			key, doc string
-			created  int64
-		)
-		if err := rows.Scan(&key, &doc, &created); err != nil {
+		var r partitionRow
+		if err := rows.Scan(&r.key, &r.doc, &r.created); err != nil {
 			return nil, err
 		}
-		p, err := decodePartition(sc, ref, key, doc, created)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read partitions of %s.%s: %w", ref.db, ref.name, err)
@@ -179,17 +185,60 @@ func appendPartitions(out []Partition, rows *sql.Rows, sc Scope, ref tableRef) (
 	return out, nil
 }
 
-func decodePartition(sc Scope, ref tableRef, key, doc string, created int64) (*Partition, error) {
-	p := &Partition{DatabaseName: ref.db, TableName: ref.name, CreationTime: epoch(created), CatalogId: sc.Account}
-	if err := json.Unmarshal([]byte(doc), &p.PartitionInput); err != nil {
-		return nil, fmt.Errorf("decode partition of %s.%s: %w", ref.db, ref.name, err)
+func decodePartitions(sc Scope, ref tableRef, rows []partitionRow) ([]Partition, error) {
+	out := make([]Partition, 0, len(rows))
+	for _, r := range rows {
+		p := Partition{DatabaseName: ref.db, TableName: ref.name, CreationTime: epoch(r.created), CatalogId: sc.Account}
+		if err := json.Unmarshal([]byte(r.doc), &p.PartitionInput); err != nil {
+			return nil, fmt.Errorf("decode partition of %s.%s: %w", ref.db, ref.name, err)
+		}
+		values, err := ValuesFromKey(r.key, len(ref.keys))
+		if err != nil {
+			return nil, fmt.Errorf("decode partition of %s.%s: %w", ref.db, ref.name, err)
+		}
+		p.Values = values
+		out = append(out, p)
 	}
-	values, err := ValuesFromKey(key, len(ref.keys))
+	return out, nil
+}
+
+// partitionsJSON writes each row as the wire JSON of its Partition without decoding the stored
+// document: the output members, then the document's own (it never holds them).
+func partitionsJSON(sc Scope, ref tableRef, rows []partitionRow) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, 0, len(rows))
+	head, err := json.Marshal(struct {
+		DatabaseName, TableName, CatalogId string
+	}{ref.db, ref.name, sc.Account})
 	if err != nil {
-		return nil, fmt.Errorf("decode partition of %s.%s: %w", ref.db, ref.name, err)
+		return nil, err
 	}
-	p.Values = values
-	return p, nil
+	head = head[1 : len(head)-1] // the members, without braces
+	for _, r := range rows {
+		values, err := ValuesFromKey(r.key, len(ref.keys))
+		if err != nil {
+			return nil, fmt.Errorf("decode partition of %s.%s: %w", ref.db, ref.name, err)
+		}
+		vj, err := json.Marshal(values)
+		if err != nil {
+			return nil, err
+		}
+		created, _ := epoch(r.created).MarshalJSON()
+		b := make([]byte, 0, len(head)+len(vj)+len(created)+len(r.doc)+32)
+		b = append(b, `{"Values":`...)
+		b = append(b, vj...)
+		b = append(b, ',')
+		b = append(b, head...)
+		b = append(b, `,"CreationTime":`...)
+		b = append(b, created...)
+		if rest := strings.TrimSpace(r.doc); len(rest) > 2 {
+			b = append(b, ',')
+			b = append(b, rest[1:]...)
+		} else {
+			b = append(b, '}')
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }
 
 // PartitionQuery selects a page of partitions.
@@ -198,18 +247,23 @@ type PartitionQuery struct {
 	After string
 	// Limit is the most partitions returned (at least 1).
 	Limit int
-	// Prefix, when set, are the values of the leading partition keys every partition returned
-	// has: the scan is narrowed to them.
-	Prefix []string
+	// Equal, when set, are values every partition returned has, by key position (from an
+	// expression's equalities): a leading run of them narrows the key range scanned, the others
+	// are checked by the store before Match is asked.
+	Equal map[int]string
 	// Match, when set, keeps only the partitions whose values it accepts. It is called on the
 	// values alone, before a partition's document is read.
 	Match func(values []string) bool
+	// JSON asks for the page as wire JSON (PartitionPage.JSON) instead of decoded partitions:
+	// the stored documents are not decoded, which is what makes a page of 1,000 cheap.
+	JSON bool
 }
 
 // PartitionPage is a page of partitions; Next is the After of the following page, "" when
 // there is none.
 type PartitionPage struct {
 	Partitions []Partition
+	JSON       []json.RawMessage
 	Next       string
 }
 
@@ -227,45 +281,92 @@ func (c Catalog) ListPartitions(ctx context.Context, tx *store.Tx, sc Scope, db,
 	if len(ref.keys) == 0 {
 		return &PartitionPage{}, nil
 	}
-	if len(q.Prefix) > len(ref.keys) {
-		return nil, invalid("More partition values than partition keys.")
+	for i := range q.Equal {
+		if i < 0 || i >= len(ref.keys) {
+			return nil, invalid("Partition key position %d is out of range.", i)
+		}
 	}
-	where, args := `table_id = ? AND values_key > ?`, []any{ref.id, q.After}
-	if len(q.Prefix) > 0 {
-		lo, hi := prefixRange(q.Prefix, len(q.Prefix) == len(ref.keys))
-		where += ` AND values_key >= ? AND values_key < ?`
-		args = append(args, lo, hi)
-	}
+	where, args := partitionRange(ref, q)
+	var (
+		rows []partitionRow
+		page = &PartitionPage{}
+	)
 	if q.Match == nil {
-		rows, err := tx.Query(ctx, `SELECT values_key, doc, creation_time FROM glue_partitions WHERE `+where+
+		res, err := tx.Query(ctx, `SELECT values_key, doc, creation_time FROM glue_partitions WHERE `+where+
 			` ORDER BY values_key LIMIT ?`, append(args, q.Limit+1)...)
 		if err != nil {
 			return nil, fmt.Errorf("list partitions of %s.%s: %w", ref.db, ref.name, err)
 		}
-		parts, err := appendPartitions(nil, rows, sc, ref)
+		if rows, err = appendRows(nil, res, ref); err != nil {
+			return nil, err
+		}
+		if len(rows) > q.Limit {
+			rows = rows[:q.Limit]
+			page.Next = rows[q.Limit-1].key
+		}
+	} else {
+		keys, more, err := matchingKeys(ctx, tx, ref, where, args, q)
 		if err != nil {
 			return nil, err
 		}
-		page := &PartitionPage{Partitions: parts}
-		if len(parts) > q.Limit {
-			page.Partitions = parts[:q.Limit]
-			page.Next = ValuesKey(parts[q.Limit-1].Values)
+		if rows, err = c.rowsByKey(ctx, tx, ref, keys); err != nil {
+			return nil, err
 		}
-		return page, nil
+		if more && len(keys) > 0 {
+			page.Next = keys[len(keys)-1]
+		}
 	}
-	keys, more, err := matchingKeys(ctx, tx, ref, where, args, q)
+	if q.JSON {
+		page.JSON, err = partitionsJSON(sc, ref, rows)
+	} else {
+		page.Partitions, err = decodePartitions(sc, ref, rows)
+	}
 	if err != nil {
 		return nil, err
-	}
-	parts, err := c.partitionsByKey(ctx, tx, sc, ref, keys)
-	if err != nil {
-		return nil, err
-	}
-	page := &PartitionPage{Partitions: parts}
-	if more && len(keys) > 0 {
-		page.Next = keys[len(keys)-1]
 	}
 	return page, nil
+}
+
+// partitionRange returns the WHERE clause of the keys a query may return: after q.After, in
+// the range the leading Equal values fix, holding the other Equal values.
+func partitionRange(ref tableRef, q PartitionQuery) (string, []any) {
+	var prefix []string
+	for i := range ref.keys {
+		v, ok := q.Equal[i]
+		if !ok {
+			break
+		}
+		prefix = append(prefix, v)
+	}
+	// One lower bound, so that the engine seeks to it (given two, SQLite may pick the weaker).
+	where, args := `table_id = ? AND values_key > ?`, []any{ref.id, q.After}
+	if len(prefix) > 0 {
+		lo, hi := prefixRange(prefix, len(prefix) == len(ref.keys))
+		if q.After < lo {
+			where, args = `table_id = ? AND values_key >= ?`, []any{ref.id, lo}
+		}
+		where += ` AND values_key < ?`
+		args = append(args, hi)
+	}
+	// A value of a later key shows in the key between separators: LIKE finds the candidates in
+	// the engine (a superset: SQLite's LIKE ignores ASCII case), Match decides.
+	for i := len(prefix); i < len(ref.keys); i++ {
+		v, ok := q.Equal[i]
+		if !ok {
+			continue
+		}
+		pat := "%" + string(rune(keySep)) + likeEscape(ValuesKey([]string{v}))
+		if i < len(ref.keys)-1 {
+			pat += string(rune(keySep)) + "%"
+		}
+		where += ` AND values_key LIKE ? ESCAPE '\'`
+		args = append(args, pat)
+	}
+	return where, args
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // matchingKeys scans the keys in range and keeps up to q.Limit that q.Match accepts; more says

@@ -2,6 +2,7 @@ package glue
 
 import (
 	"context"
+	"encoding/json"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -105,9 +106,10 @@ type Segment struct {
 	TotalSegments *int32 `aws:"required,range=1:10"`
 }
 
-// GetPartitionsOutput is GetPartitionsResponse.
+// GetPartitionsOutput is GetPartitionsResponse; each partition is its wire JSON, written by
+// the catalog without decoding the stored document.
 type GetPartitionsOutput struct {
-	Partitions []gluecatalog.Partition
+	Partitions []json.RawMessage
 	NextToken  string `json:",omitempty"`
 }
 
@@ -123,7 +125,7 @@ func (f *Facade) GetPartitions(ctx context.Context, in *GetPartitionsInput) (*Ge
 		}
 		segNo, segTotal = uint32(*s.SegmentNumber), uint32(*s.TotalSegments)
 	}
-	out := &GetPartitionsOutput{Partitions: []gluecatalog.Partition{}}
+	out := &GetPartitionsOutput{Partitions: []json.RawMessage{}}
 	err := f.read(ctx, in.CatalogId, func(tx *store.Tx, sc gluecatalog.Scope) error {
 		keys, err := f.Catalog.PartitionKeys(ctx, tx, sc, in.DatabaseName, in.TableName)
 		if err != nil {
@@ -139,7 +141,7 @@ func (f *Facade) GetPartitions(ctx context.Context, in *GetPartitionsInput) (*Ge
 		if err != nil {
 			return err
 		}
-		q := gluecatalog.PartitionQuery{After: cur.After, Limit: pageSize(in.MaxResults, 1000), Prefix: filter.Prefix()}
+		q := gluecatalog.PartitionQuery{After: cur.After, Limit: pageSize(in.MaxResults, 1000), Equal: filter.Equal(), JSON: !in.ExcludeColumnSchema}
 		if in.Expression != "" || segTotal > 1 {
 			q.Match = func(values []string) bool {
 				return (segTotal <= 1 || segmentOf(values, segTotal) == segNo) && filter.Match(values)
@@ -149,13 +151,18 @@ func (f *Facade) GetPartitions(ctx context.Context, in *GetPartitionsInput) (*Ge
 		if err != nil {
 			return err
 		}
-		for _, p := range page.Partitions {
-			if in.ExcludeColumnSchema && p.StorageDescriptor != nil {
+		out.Partitions = append(out.Partitions, page.JSON...)
+		for _, p := range page.Partitions { // ExcludeColumnSchema: decoded to drop the columns
+			if p.StorageDescriptor != nil {
 				sd := *p.StorageDescriptor
 				sd.Columns = nil
 				p.StorageDescriptor = &sd
 			}
-			out.Partitions = append(out.Partitions, p)
+			b, err := json.Marshal(p)
+			if err != nil {
+				return err
+			}
+			out.Partitions = append(out.Partitions, b)
 		}
 		out.NextToken, err = f.nextToken(ts, page.Next != "", cursor{After: page.Next})
 		return err

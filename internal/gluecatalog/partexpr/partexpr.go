@@ -36,6 +36,7 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("%s (at offset %d)", e
 // Filter is a parsed expression.
 type Filter struct {
 	root   node
+	equal  map[int]string
 	prefix []string
 }
 
@@ -46,6 +47,11 @@ func (f *Filter) Match(values []string) bool { return f.root.eval(values) == vTr
 // top-level conjunction: every matching partition starts with them, so a scan can be narrowed
 // to that prefix. Empty when the expression fixes none.
 func (f *Filter) Prefix() []string { return f.prefix }
+
+// Equal returns the values the expression's top-level conjunction fixes by equality on string
+// keys, by key position: every matching partition has them, so a store can filter on them
+// before Match is asked.
+func (f *Filter) Equal() map[int]string { return f.equal }
 
 // MaxLength is the longest expression accepted (the model's limit).
 const MaxLength = 2048
@@ -68,12 +74,12 @@ func Parse(expr string, keys []Key) (*Filter, error) {
 	if t := p.peek(); t.kind != tEOF {
 		return nil, &SyntaxError{Pos: t.pos, Msg: fmt.Sprintf("unexpected %q", t.text)}
 	}
-	return &Filter{root: root, prefix: prefix(root, keys)}, nil
+	fixed := equalities(root, keys)
+	return &Filter{root: root, equal: fixed, prefix: leading(fixed, len(keys))}, nil
 }
 
-// prefix collects, over the top-level AND, equalities between a string key and a literal, and
-// returns the values of the longest run of leading keys they fix.
-func prefix(root node, keys []Key) []string {
+// equalities collects, over the top-level AND, equalities between a string key and a literal.
+func equalities(root node, keys []Key) map[int]string {
 	fixed := map[int]string{}
 	var walk func(n node)
 	walk = func(n node) {
@@ -88,8 +94,13 @@ func prefix(root node, keys []Key) []string {
 		}
 	}
 	walk(root)
+	return fixed
+}
+
+// leading returns the values of the longest run of leading keys fixed.
+func leading(fixed map[int]string, n int) []string {
 	var out []string
-	for i := range keys {
+	for i := range n {
 		v, ok := fixed[i]
 		if !ok {
 			break

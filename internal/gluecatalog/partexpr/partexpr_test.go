@@ -132,8 +132,12 @@ func TestPrefix(t *testing.T) {
 			t.Errorf("%s: prefix %q, want %q", tc.expr, f.Prefix(), tc.want)
 		}
 	}
+	f, err := Parse("region = 'eu' AND year = '2024' AND (year = '1999' OR day = '2024-01-01')", keys)
+	if err != nil || len(f.Equal()) != 2 || f.Equal()[5] != "eu" || f.Equal()[0] != "2024" {
+		t.Errorf("Equal: %v %v", f.Equal(), err)
+	}
 	// month = 1 on a string key compares with the literal's text.
-	f, err := Parse("year = 'a' AND month = 1", []Key{{"year", "string"}, {"month", "string"}})
+	f, err = Parse("year = 'a' AND month = 1", []Key{{"year", "string"}, {"month", "string"}})
 	if err != nil || !slices.Equal(f.Prefix(), []string{"a", "1"}) {
 		t.Errorf("two string keys: %v %v", f, err)
 	}
@@ -160,6 +164,11 @@ func FuzzParse(f *testing.F) {
 			for i, pv := range flt.Prefix() {
 				if values[i] != pv {
 					t.Fatalf("%q matches %q outside its prefix %q", expr, values, flt.Prefix())
+				}
+			}
+			for i, ev := range flt.Equal() {
+				if values[i] != ev {
+					t.Fatalf("%q matches %q although key %d is not %q", expr, values, i, ev)
 				}
 			}
 		}
