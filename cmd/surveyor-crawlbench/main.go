@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -49,28 +50,38 @@ type childResult struct {
 
 func main() {
 	var (
-		nFiles    = flag.Int("files", 10000, "files in the folder crawl")
-		nParts    = flag.Int("partitions", 1000, "Hive partitions of the folder crawl")
-		nTables   = flag.Int("tables", 10000, "tables of the PostgreSQL database (0 skips the JDBC crawl)")
-		reuse     = flag.String("reuse", "", "postgres:// URI of an already loaded database to crawl instead of loading one")
-		childMode = flag.String("child", "", "internal: crawl-files DIR | crawl-jdbc URI | scan URI")
+		nFiles     = flag.Int("files", 10000, "files in the folder crawl")
+		nParts     = flag.Int("partitions", 1000, "Hive partitions of the folder crawl")
+		nTables    = flag.Int("tables", 10000, "tables of the PostgreSQL database (0 skips the JDBC crawl)")
+		reuse      = flag.String("reuse", "", "postgres:// URI of an already loaded database to crawl instead of loading one")
+		childMode  = flag.String("child", "", "internal: crawl-files DIR | crawl-jdbc URI | scan URI")
+		cpuProfile = flag.String("cpuprofile", "", "with -child: write a CPU profile here")
+		keep       = flag.Bool("keep", false, "keep the loaded database and print its URI (for -reuse)")
 	)
 	flag.Parse()
 	ctx := context.Background()
 	if *childMode != "" {
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err == nil {
+				pprof.StartCPUProfile(f)
+				defer pprof.StopCPUProfile()
+			}
+		}
 		if err := child(ctx, *childMode, flag.Arg(0), os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		return
 	}
-	if err := run(ctx, *nFiles, *nParts, *nTables, *reuse); err != nil {
+	if err := run(ctx, *nFiles, *nParts, *nTables, *reuse, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, nFiles, nParts, nTables int, reuse string) error {
+func run(ctx context.Context, nFiles, nParts, nTables int, reuse string, keep bool) error {
 	dir, err := os.MkdirTemp("", "crawlbench-")
 	if err != nil {
 		return err
@@ -97,7 +108,11 @@ func run(ctx context.Context, nFiles, nParts, nTables int, reuse string) error {
 		if uri, drop, err = loadPostgres(ctx, nTables); err != nil {
 			return err
 		}
-		defer drop()
+		if keep {
+			fmt.Fprintf(os.Stderr, "kept %s\n", uri)
+		} else {
+			defer drop()
+		}
 	}
 	scan, err := spawn(ctx, "scan", uri)
 	if err != nil {
