@@ -22,6 +22,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/gluecatalog"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scheduler"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/store/storetest"
@@ -327,5 +328,42 @@ func TestCrawlDatabasesThroughConnections(t *testing.T) {
 	if tb.Parameters["classification"] != "postgresql" || tb.Parameters["connectionName"] != "pg" || tb.StorageDescriptor.Location != src.Database+".public.orders" ||
 		!slices.Equal(cols(tb.StorageDescriptor.Columns), []string{"id int", "total decimal(10,2)"}) {
 		t.Errorf("table %+v %+v", tb.Parameters, tb.StorageDescriptor)
+	}
+}
+
+// A crawler's cron schedule fires a crawl through the scheduler; a stopped schedule does not.
+func TestScheduleFiresACrawl(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	h.svc.Now = func() time.Time { return now }
+	root := filepath.Join(t.TempDir(), "nightly")
+	write(t, root, map[string][]byte{"x.csv": []byte("a,b\n1,2\n")})
+	def := Definition{Name: "nightly", Role: "r", DatabaseName: "lake", Schedule: "cron(15 12 * * ? *)",
+		Targets: Targets{S3Targets: []S3Target{{Path: "file://" + root}}}}
+	h.tx(t, func(tx *store.Tx) error { return h.svc.Create(ctx, tx, sc, def, nil) })
+	sched := &scheduler.Scheduler{DB: h.db, Queue: h.svc.Runs, Now: func() time.Time { return now }}
+	now = now.Add(20 * time.Minute)
+	if n, err := sched.Tick(ctx); err != nil || n != 1 {
+		t.Fatalf("tick fired %d, %v; want 1", n, err)
+	}
+	r, err := h.svc.Runs.Claim(ctx, "test", []string{JobCrawl})
+	if err != nil || r == nil || r.Type != scheduler.RunType {
+		t.Fatalf("claim %+v %v", r, err)
+	}
+	apply, err := h.svc.Handlers()[JobCrawl].Handle(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Runs.Finish(ctx, r, apply); err != nil || r.Status != runs.StatusSuccess {
+		t.Fatalf("finish %v %s", err, r.ErrorDetail)
+	}
+	if got := h.tableNames(t); !slices.Equal(got, []string{"nightly"}) {
+		t.Errorf("tables %q", got)
+	}
+	h.tx(t, func(tx *store.Tx) error { return h.svc.SetScheduleState(ctx, tx, sc, "nightly", NotScheduled) })
+	now = now.Add(24 * time.Hour)
+	if n, err := sched.Tick(ctx); err != nil || n != 0 {
+		t.Errorf("a stopped schedule fired %d, %v", n, err)
 	}
 }
