@@ -10,7 +10,8 @@
 //   - a DataZone data source on the generated database, run through a real `surveyor serve` on
 //     each store (SQLite in a data directory, a fresh PostgreSQL database), first into an empty
 //     catalog and then again unchanged: wall time from StartDataSourceRun to the run's end, the
-//     server's peak RSS during the run and its RSS after, and the rows the run inserted.
+//     server's peak RSS during the run and its RSS after, and the rows the run inserted
+//     (-service-runs times, each on a new store: median wall, highest RSS).
 //
 //     go run ./cmd/surveyor-bench [-sizes 2000,10000] [-engines postgres,mysql,sqlite] [-runs 3] [-keep]
 //     go run ./cmd/surveyor-bench -sizes 10000 -engines sqlite -reuse sqlite:///tmp/surveyor-bench-1/bench.db
@@ -97,35 +98,37 @@ func scannerFor(engine string) (scanner, error) {
 }
 
 type config struct {
-	sizes      []int
-	engines    []string
-	runs       int
-	keep       bool
-	seed       int64
-	profileDir string
-	reuse      string
-	opts       connector.Options
-	formats    []string // scan --format runs
-	stores     []string // service runs
-	surveyor   string   // the binary for both
+	sizes       []int
+	engines     []string
+	runs        int
+	keep        bool
+	seed        int64
+	profileDir  string
+	reuse       string
+	opts        connector.Options
+	formats     []string // scan --format runs
+	stores      []string // service runs
+	serviceRuns int
+	surveyor    string // the binary for both
 }
 
 func main() {
 	var (
-		sizes      = flag.String("sizes", "2000,10000", "comma-separated numbers of table-like assets")
-		engines    = flag.String("engines", "postgres,mysql,sqlite", "comma-separated engines")
-		runs       = flag.Int("runs", 3, "timed runs of floor and scan; the median is reported")
-		keep       = flag.Bool("keep", false, "keep the generated databases and files")
-		seed       = flag.Int64("seed", 1, "seed of the schema generator")
-		profileDir = flag.String("profile", "", "directory for CPU and heap profiles of the child scans")
-		reuse      = flag.String("reuse", "", "URI of a database kept by -keep: measure it instead of loading a new one (one engine, one size)")
-		formats    = flag.String("formats", defaultFormats, "comma-separated formats of `surveyor scan` runs; empty for none")
-		stores     = flag.String("stores", defaultStores, "comma-separated stores of DataZone service runs; empty for none")
-		surveyor   = flag.String("surveyor", "", "surveyor binary for the scan and service runs (default: build ./cmd/surveyor)")
-		childScan  = flag.String("child-scan", "", "internal: run one Discover of this engine on the URI argument and exit")
-		childExec  = flag.String("child-exec", "", "internal: run the command after --, its output in this file, and print its wall time and peak RSS")
-		cpuProfile = flag.String("cpuprofile", "", "internal, with -child-scan: write a CPU profile")
-		memProfile = flag.String("memprofile", "", "internal, with -child-scan: write a heap profile")
+		sizes       = flag.String("sizes", "2000,10000", "comma-separated numbers of table-like assets")
+		engines     = flag.String("engines", "postgres,mysql,sqlite", "comma-separated engines")
+		runs        = flag.Int("runs", 3, "timed runs of floor and scan; the median is reported")
+		keep        = flag.Bool("keep", false, "keep the generated databases and files")
+		seed        = flag.Int64("seed", 1, "seed of the schema generator")
+		profileDir  = flag.String("profile", "", "directory for CPU and heap profiles of the child scans")
+		reuse       = flag.String("reuse", "", "URI of a database kept by -keep: measure it instead of loading a new one (one engine, one size)")
+		formats     = flag.String("formats", defaultFormats, "comma-separated formats of `surveyor scan` runs; empty for none")
+		stores      = flag.String("stores", defaultStores, "comma-separated stores of DataZone service runs; empty for none")
+		serviceRuns = flag.Int("service-runs", 1, "service runs (first and rerun, on a new store) per store; the median is reported")
+		surveyor    = flag.String("surveyor", "", "surveyor binary for the scan and service runs (default: build ./cmd/surveyor)")
+		childScan   = flag.String("child-scan", "", "internal: run one Discover of this engine on the URI argument and exit")
+		childExec   = flag.String("child-exec", "", "internal: run the command after --, its output in this file, and print its wall time and peak RSS")
+		cpuProfile  = flag.String("cpuprofile", "", "internal, with -child-scan: write a CPU profile")
+		memProfile  = flag.String("memprofile", "", "internal, with -child-scan: write a heap profile")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -146,7 +149,7 @@ func main() {
 		}
 		return
 	}
-	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, reuse: *reuse, opts: opts, surveyor: *surveyor}
+	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, reuse: *reuse, opts: opts, surveyor: *surveyor, serviceRuns: *serviceRuns}
 	for _, f := range list(*formats) {
 		if !slices.Contains(strings.Split(defaultFormats, ","), f) {
 			fmt.Fprintf(os.Stderr, "-formats: %q is not one of %s\n", f, defaultFormats)
@@ -181,8 +184,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "-reuse measures one database: give one size and one engine")
 		os.Exit(2)
 	}
-	if cfg.runs < 1 {
-		fmt.Fprintln(os.Stderr, "-runs must be at least 1")
+	if cfg.runs < 1 || cfg.serviceRuns < 1 {
+		fmt.Fprintln(os.Stderr, "-runs and -service-runs must be at least 1")
 		os.Exit(2)
 	}
 	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {

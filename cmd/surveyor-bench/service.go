@@ -51,17 +51,44 @@ type serviceRun struct {
 	stats types.RunStatisticsForAssets
 }
 
-// measureServices runs the data source on each store of cfg.
+// measureServices runs the data source on each store of cfg, cfg.serviceRuns times, each time with a
+// new server on a new store, the stores taking turns: the result has the median wall times and
+// the highest peaks.
 func measureServices(ctx context.Context, cfg config, src connector.Source, tmp string, progress io.Writer) ([]serviceResult, error) {
-	var out []serviceResult
-	for _, st := range cfg.stores {
-		r, err := measureService(ctx, cfg, st, src, tmp, progress)
-		if err != nil {
-			return nil, fmt.Errorf("service run on the %s store: %w", st, err)
+	all := make([][]serviceResult, len(cfg.stores))
+	for range cfg.serviceRuns {
+		for i, st := range cfg.stores {
+			r, err := measureService(ctx, cfg, st, src, tmp, progress)
+			if err != nil {
+				return nil, fmt.Errorf("service run on the %s store: %w", st, err)
+			}
+			all[i] = append(all[i], r)
 		}
-		out = append(out, r)
+	}
+	var out []serviceResult
+	for _, rs := range all {
+		out = append(out, summarize(rs))
 	}
 	return out, nil
+}
+
+// summarize keeps the median wall time and the highest peak RSS of each run of rs.
+func summarize(rs []serviceResult) serviceResult {
+	out := rs[len(rs)-1]
+	for _, run := range []func(*serviceResult) *serviceRun{
+		func(r *serviceResult) *serviceRun { return &r.first },
+		func(r *serviceResult) *serviceRun { return &r.rerun },
+	} {
+		var walls []time.Duration
+		for i := range rs {
+			m := run(&rs[i])
+			walls = append(walls, m.wall)
+			run(&out).peakMiB = max(run(&out).peakMiB, m.peakMiB)
+			run(&out).afterMiB = max(run(&out).afterMiB, m.afterMiB)
+		}
+		run(&out).wall = median(walls)
+	}
+	return out
 }
 
 func measureService(ctx context.Context, cfg config, storeKind string, src connector.Source, tmp string, progress io.Writer) (r serviceResult, err error) {
