@@ -46,7 +46,8 @@ type serviceRun struct {
 	// peakMiB is the server's high-water RSS during the run (reset before it), afterMiB its RSS
 	// once the run ended.
 	peakMiB, afterMiB float64
-	// rows is the rows the run inserted into the catalog: assets, revisions and activities.
+	// rows is the rows the run inserted into the catalog: assets, revisions, activities,
+	// foreign key references and removals.
 	rows  int64
 	stats types.RunStatisticsForAssets
 }
@@ -334,7 +335,8 @@ func (c *catalogStore) createPostgres(ctx context.Context) (func() error, error)
 	}, nil
 }
 
-// rows counts the catalog's rows: assets, revisions and activities.
+// rows counts the catalog's rows: assets, revisions, activities, foreign key references and
+// removals.
 func (c *catalogStore) rows(ctx context.Context) (int64, error) {
 	driver, dsn := "sqlite", "file:"+c.path+"?mode=ro&_pragma=busy_timeout(10000)"
 	if c.kind == storePostgres {
@@ -346,7 +348,8 @@ func (c *catalogStore) rows(ctx context.Context) (int64, error) {
 	}
 	defer db.Close()
 	var n int64
-	err = db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM assets) + (SELECT count(*) FROM asset_revisions) + (SELECT count(*) FROM activities)`).Scan(&n)
+	err = db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM assets) + (SELECT count(*) FROM asset_revisions) + (SELECT count(*) FROM activities)
+		+ (SELECT count(*) FROM asset_references) + (SELECT count(*) FROM asset_removals)`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count the catalog's rows: %w", err)
 	}
