@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/server"
 )
 
@@ -54,6 +55,7 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 	f.StringVar(&cfg.Store, "store", "", "postgres:// URL of a store shared by several processes (default: SQLite in --data-dir)")
 	f.IntVar(&cfg.Workers, "workers", server.DefaultWorkers, "discovery runs executed at once by this process")
 	f.DurationVar(&cfg.Lease, "run-lease", 30*time.Second, "how long a worker's claim on a run lasts without renewal; a crashed process's runs are taken over after it")
+	f.DurationVar(&cfg.RunTimeout, "run-timeout", runs.DefaultRunTimeout, "how long one attempt of a run may take; then it fails (\"run exceeded the run timeout of ...\") and frees its worker")
 	f.DurationVar(&cfg.AppSyncRetention, "appsync-retention", 7*24*time.Hour, "how long AppSync introspection results stay readable")
 	f.StringSliceVar(&cfg.LocalRoots, "local-roots", nil, "folders that SQLite and file sources may be read from (default: any, except --data-dir)")
 	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region this server answers as")

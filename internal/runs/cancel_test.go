@@ -35,12 +35,12 @@ func TestCancelStopsTheRun(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
-				q := &runs.Queue{DB: db, Lease: 300 * time.Millisecond}
+				q := &runs.Queue{DB: db}
 				h := &recorder{work: func(ctx context.Context, r *runs.Run) error {
 					<-ctx.Done()
 					return nil // a handler that returns an outcome anyway: it must not be applied
 				}}
-				w := &runs.Workers{Queue: q, N: 1, Poll: 20 * time.Millisecond, Logger: quietLogger(), Handlers: map[string]runs.Handler{"scan": h}}
+				w := &runs.Workers{Queue: q, N: 1, Poll: 20 * time.Millisecond, Heartbeat: heartbeat, Logger: quietLogger(), Handlers: map[string]runs.Handler{"scan": h}}
 				startWorkers(t, w)
 				id := enqueue(t, q, scanRun("src-c")).ID
 				w.Notify()

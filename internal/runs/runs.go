@@ -36,6 +36,10 @@ const (
 // error or panic, or a worker that kept dying.
 const ErrorInternal = "INTERNAL_SERVER_EXCEPTION"
 
+// ErrorTimeout is the error type of a run that went on past the workers' run timeout: a limit
+// of this service, as DataZone's SERVICE_QUOTA_EXCEEDED_EXCEPTION says.
+const ErrorTimeout = "SERVICE_QUOTA_EXCEEDED_EXCEPTION"
+
 // DefaultMaxAttempts is how many times a run is claimed before a lost lease fails it.
 const DefaultMaxAttempts = 3
 

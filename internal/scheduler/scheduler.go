@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/surveyorhq/surveyor/internal/outage"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schedule"
 	"github.com/surveyorhq/surveyor/internal/store"
@@ -132,6 +133,9 @@ type Scheduler struct {
 	Poll time.Duration
 	// Batch caps the schedules fired by one tick (default 100).
 	Batch int
+	// Outage, shared with the process's other pollers, keeps failed ticks quiet and backing off
+	// while the store does not answer; nil gets one of the scheduler's own.
+	Outage *outage.Watch
 }
 
 // Run ticks until ctx is done.
@@ -140,14 +144,21 @@ func (s *Scheduler) Run(ctx context.Context) {
 	if poll <= 0 {
 		poll = time.Second
 	}
-	t := time.NewTicker(poll)
-	defer t.Stop()
+	watch := s.Outage
+	if watch == nil {
+		watch = &outage.Watch{Logger: s.logger()}
+	}
 	for {
+		wait := poll
 		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.logger().Warn("scheduler tick", "err", err)
+			wait = watch.Failed("scheduler: tick", err, poll)
+		} else if err == nil {
+			watch.OK()
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}

@@ -41,6 +41,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/crawls"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/gluecatalog"
+	"github.com/surveyorhq/surveyor/internal/outage"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
 	"github.com/surveyorhq/surveyor/internal/secrets"
@@ -64,6 +65,9 @@ type Config struct {
 	AppSyncRetention time.Duration
 	// Lease is how long a worker's claim on a run lasts without renewal (default 30 s).
 	Lease time.Duration
+	// RunTimeout bounds each attempt of a run; then it fails with "run exceeded the run timeout
+	// of ..." and frees its worker (default 30 min).
+	RunTimeout time.Duration
 	// Sample registers the sample shop database as a source of the first account, and runs it,
 	// when the store is new (`serve` sets it unless --no-sample). It happens once per store:
 	// deleted, the sample never comes back.
@@ -111,6 +115,7 @@ type Server struct {
 	core      *core.Services
 	workers   *runs.Workers
 	scheduler *scheduler.Scheduler
+	outage    *outage.Watch
 	metrics   *metrics
 	handler   http.Handler
 	log       *slog.Logger
@@ -160,14 +165,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	crawlSvc := &crawls.Service{DB: db, Runs: queue, Catalog: gluecatalog.Catalog{Now: cfg.Now, Master: master}, Discovery: job, Now: cfg.Now, Logger: cfg.Logger}
 	handlers := job.Handlers()
 	maps.Copy(handlers, crawlSvc.Handlers())
-	s.workers = &runs.Workers{Queue: queue, Handlers: handlers, N: cfg.Workers, Logger: cfg.Logger}
+	// The background pollers share one outage watch: a store outage is logged once, not by each.
+	s.outage = &outage.Watch{Logger: cfg.Logger}
+	s.workers = &runs.Workers{Queue: queue, Handlers: handlers, N: cfg.Workers, RunTimeout: cfg.RunTimeout,
+		Logger: cfg.Logger, Outage: s.outage}
 	crawlSvc.Cancel = s.workers.Cancel
 	s.core = &core.Services{
 		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job, Crawls: crawlSvc,
 		Tokens: awsapi.Tokens{Key: derive(masterKey, "pagination tokens")}, Master: master,
 		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Notify: s.workers.Notify,
 	}
-	s.scheduler = &scheduler.Scheduler{DB: db, Queue: queue, Now: cfg.Now, Logger: cfg.Logger, Notify: s.workers.Notify}
+	s.scheduler = &scheduler.Scheduler{DB: db, Queue: queue, Now: cfg.Now, Logger: cfg.Logger, Notify: s.workers.Notify, Outage: s.outage}
 	services, err := s.facades()
 	if err != nil {
 		db.Close()
@@ -391,25 +399,28 @@ func (s *Server) background(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := s.secrets.Purge(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("purge deleted secrets", "err", err)
-		} else if n > 0 {
-			s.log.Info("purged secrets past their recovery window", "count", n)
-		}
-		if n, err := s.keys.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("purge expired STS credentials", "err", err)
-		} else if n > 0 {
-			s.log.Info("purged expired STS credentials", "count", n)
-		}
-		if n, err := (&appsync.Facade{Services: s.core, Retention: s.cfg.AppSyncRetention}).Purge(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("purge expired AppSync introspections", "err", err)
-		} else if n > 0 {
-			s.log.Info("purged AppSync introspections past their retention", "count", n)
-		}
+		housekeep(ctx, s, "purge deleted secrets", "purged secrets past their recovery window", s.secrets.Purge)
+		housekeep(ctx, s, "purge expired STS credentials", "purged expired STS credentials", s.keys.PurgeSessions)
+		housekeep(ctx, s, "purge expired AppSync introspections", "purged AppSync introspections past their retention",
+			(&appsync.Facade{Services: s.core, Retention: s.cfg.AppSyncRetention}).Purge)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// housekeep runs one purge. Its failures go to the outage watch, which logs a store outage once.
+func housekeep[N int | int64](ctx context.Context, s *Server, what, done string, purge func(context.Context) (N, error)) {
+	n, err := purge(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.outage.Failed(what, err, time.Minute)
+	case err == nil:
+		s.outage.OK()
+		if n > 0 {
+			s.log.Info(done, "count", n)
 		}
 	}
 }
