@@ -44,6 +44,10 @@ const (
 	DefaultFinishTimeout = 10 * time.Minute
 )
 
+// failTimeout bounds recording a run as failed: one small transaction, given ample time of its
+// own (FinishTimeout may be short, and may be what failed).
+const failTimeout = time.Minute
+
 // TimeoutError is why a worker cancels a handler still working when its run's time is up; the
 // run fails with ErrorTimeout and this message.
 type TimeoutError struct{ Timeout time.Duration }
@@ -403,7 +407,7 @@ func (w *Workers) finished(r *Run, begin time.Time) {
 // fail finishes r as FAILED with an internal error; if even that cannot be written, the lease
 // expires and the run is retried or abandoned.
 func (w *Workers) fail(ctx context.Context, log *slog.Logger, r *Run, detail string) {
-	ctx, cancel := context.WithTimeout(ctx, w.FinishTimeout)
+	ctx, cancel := context.WithTimeout(ctx, failTimeout)
 	defer cancel()
 	err := w.Queue.Finish(ctx, r, outcome(Outcome{Status: StatusFailed, ErrorType: ErrorInternal, ErrorDetail: detail}))
 	if err != nil {
