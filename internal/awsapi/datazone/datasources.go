@@ -382,9 +382,39 @@ func validateCommon(v *awsapi.Validator, in *dataSourceInput) {
 	}
 }
 
+// Quotas on a data source's filters. The model bounds neither list; every expression is matched
+// against every table of every run, so this server caps them (ServiceQuotaExceededException,
+// as DataZone answers a quota).
+const (
+	maxFilterConfigurations = 100
+	maxFilterExpressions    = 100 // per relationalFilterConfiguration
+)
+
+// checkQuotas refuses filters past the quotas.
+func checkQuotas(d *dataSourceDoc) error {
+	cfgs := d.filters()
+	if len(cfgs) > maxFilterConfigurations {
+		return quotaExceeded("The data source has %d relationalFilterConfigurations; the quota is %d.", len(cfgs), maxFilterConfigurations)
+	}
+	for i, c := range cfgs {
+		if len(c.FilterExpressions) > maxFilterExpressions {
+			return quotaExceeded("relationalFilterConfigurations.%d has %d filterExpressions; the quota is %d per configuration.",
+				i+1, len(c.FilterExpressions), maxFilterExpressions)
+		}
+	}
+	return nil
+}
+
+func quotaExceeded(format string, args ...any) error {
+	return awsapi.Errorf(http.StatusPaymentRequired, "ServiceQuotaExceededException", format, args...)
+}
+
 // checkSemantics rejects what the model allows but this server cannot do, and returns the
 // cron problem if any.
 func checkSemantics(d *dataSourceDoc) error {
+	if err := checkQuotas(d); err != nil {
+		return err
+	}
 	c := d.Configuration
 	if len(c.SageMakerRunConfiguration) > 0 {
 		return invalid("sageMakerRunConfiguration is not supported: use glueRunConfiguration or redshiftRunConfiguration.")
