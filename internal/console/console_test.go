@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	_ "modernc.org/sqlite"
 
@@ -358,4 +361,61 @@ func shopSQLite(t *testing.T) string {
 		}
 	}
 	return file
+}
+
+// A Glue crawler is a source too: listed in its region, run with StartCrawler, its crawl
+// statistics on the run page.
+func TestGlueCrawlerFromTheConsole(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "lake")
+	if err := os.MkdirAll(filepath.Join(root, "sales"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "sales", "part-0.csv"), []byte("id,amount\n1,2.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gc := glue.NewFromConfig(w.env.AWS())
+	if _, err := gc.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{Name: aws.String("lake")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gc.CreateCrawler(ctx, &glue.CreateCrawlerInput{Name: aws.String("files"), Role: aws.String("AWSGlueServiceRole-x"),
+		DatabaseName: aws.String("lake"), Targets: &gluetypes.CrawlerTargets{S3Targets: []gluetypes.S3Target{{Path: aws.String("file://" + root)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := w.web()
+	b.mustSignIn(w.env.Key)
+	list := b.get("/console/sources?service=Glue")
+	id := regexp.MustCompile(`/console/sources/(glue-crawler-[0-9a-f]+)`).FindStringSubmatch(list.body)
+	if id == nil {
+		t.Fatalf("the crawler is not listed:\n%s", text(list.body))
+	}
+	page := b.get("/console/sources/" + id[1])
+	p := b.post("/console/sources/"+id[1]+"/run", url.Values{"csrf": {csrf(t, page)}, "client_token": {"c1"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/console/runs/") {
+		t.Fatalf("run the crawler now: %d %q\n%s", p.status, p.location(), text(p.body))
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		cr, err := gc.GetCrawler(ctx, &glue.GetCrawlerInput{Name: aws.String("files")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cr.Crawler.State == gluetypes.CrawlerStateReady && cr.Crawler.LastCrawl != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("crawler still %s", cr.Crawler.State)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	run := text(b.get(strings.SplitN(p.location(), "?", 2)[0]).body)
+	if !strings.Contains(run, "success") || !strings.Contains(run, "1 tables created") || !strings.Contains(run, "writes the Glue Data Catalog") {
+		t.Errorf("crawl run page: %s", run)
+	}
+	// The session cannot switch to a region the server does not answer for.
+	page = b.get("/console/sources")
+	if p := b.post("/console/region", url.Values{"csrf": {csrf(t, page)}, "region": {"eu-west-1"}, "back": {"/console/sources"}}); p.status != http.StatusBadRequest {
+		t.Errorf("a region the server does not answer for: %d", p.status)
+	}
 }

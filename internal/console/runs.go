@@ -24,8 +24,13 @@ const (
 var outcomes = []string{catalog.StatusCreated, catalog.StatusUpdated, catalog.StatusUnchanged, catalog.StatusNoAccess, catalog.StatusFailed}
 
 type runView struct {
-	Run      runs.Run
-	Stats    *catalog.Stats
+	Run   runs.Run
+	Stats *catalog.Stats
+	Other []Setting
+	// Catalog is true for discovery runs, whose assets are in the catalog; a crawl writes the
+	// Glue Data Catalog instead.
+	Catalog  bool
+	Log      []string
 	Result   *discovery.Result
 	Source   *Source
 	Duration time.Duration
@@ -64,14 +69,18 @@ func (c *Console) runPage(w http.ResponseWriter, r *http.Request, s *Session) (*
 	if err != nil {
 		return nil, err
 	}
-	d := &runView{Run: run, Stats: runStats(run), Outcome: q.Get("outcome"), Outcomes: outcomes}
+	d := &runView{Run: run, Stats: runStats(run), Other: otherStats(run), Catalog: run.Job == discovery.JobDiscover,
+		Outcome: q.Get("outcome"), Outcomes: outcomes}
 	if d.Outcome != "" && !contains(outcomes, d.Outcome) {
 		return nil, badRequest("Unknown outcome %q.", d.Outcome)
 	}
 	if len(run.Result) > 0 {
-		var res discovery.Result
+		var res struct {
+			discovery.Result
+			Log []string `json:"log"`
+		}
 		if json.Unmarshal(run.Result, &res) == nil {
-			d.Result = &res
+			d.Result, d.Log = &res.Result, res.Log
 		}
 	}
 	if run.StartedAt != nil {

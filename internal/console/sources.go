@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -153,8 +154,14 @@ func (c *Console) row(ctx context.Context, s *Session, src Source) (sourceRow, e
 	return row, err
 }
 
+// runStats reads a discovery run's statistics; nil for a run without (not finished, or of
+// another job: a crawl counts tables and partitions, see otherStats).
 func runStats(r runs.Run) *catalog.Stats {
-	if len(r.Stats) == 0 {
+	var keys map[string]json.RawMessage
+	if len(r.Stats) == 0 || json.Unmarshal(r.Stats, &keys) != nil {
+		return nil
+	}
+	if _, ok := keys["added"]; !ok {
 		return nil
 	}
 	var st catalog.Stats
@@ -162,6 +169,39 @@ func runStats(r runs.Run) *catalog.Stats {
 		return nil
 	}
 	return &st
+}
+
+// otherStats are the numbers of a run whose statistics are not a discovery's, by name
+// ("tablesCreated" becomes "tables created").
+func otherStats(r runs.Run) []Setting {
+	if runStats(r) != nil {
+		return nil
+	}
+	var keys map[string]json.RawMessage
+	if len(r.Stats) == 0 || json.Unmarshal(r.Stats, &keys) != nil {
+		return nil
+	}
+	var out []Setting
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		var n json.Number
+		if json.Unmarshal(keys[k], &n) == nil {
+			out = append(out, Setting{Name: camelWords(k), Value: n.String()})
+		}
+	}
+	return out
+}
+
+// camelWords turns "tablesCreated" into "tables created".
+func camelWords(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte(' ')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 var sourceStatuses = []string{"SUCCESS", "PARTIALLY_SUCCEEDED", "FAILED", "RUNNING", "NEVER_RUN"}

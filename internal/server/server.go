@@ -252,11 +252,12 @@ func (s *Server) facades() (map[string]awsapi.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dms: %w", err)
 	}
-	s.consoleSources = []console.Sources{s.datazone.Console(), aif.Console(), dmf.Console(), asf.Console()}
-	gl, err := (&glue.Facade{Services: s.core, Catalog: gluecatalog.Catalog{Now: s.core.Now, Master: s.core.Master}}).Service()
+	glf := &glue.Facade{Services: s.core, Catalog: gluecatalog.Catalog{Now: s.core.Now, Master: s.core.Master}}
+	gl, err := glf.Service()
 	if err != nil {
 		return nil, fmt.Errorf("glue: %w", err)
 	}
+	s.consoleSources = []console.Sources{s.datazone.Console(), aif.Console(), dmf.Console(), asf.Console(), glf.Console()}
 	return map[string]awsapi.Service{
 		"secretsmanager":   sm,
 		"appsync":          as,
