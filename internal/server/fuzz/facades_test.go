@@ -1,4 +1,6 @@
-package server_test
+// Package fuzz_test fuzzes the real façades through the whole server. It is its own package so that
+// the fuzzing build instruments only the server, not the SDK clients the server tests import.
+package fuzz_test
 
 import (
 	"bytes"
@@ -34,6 +36,9 @@ func FuzzFacades(f *testing.F) {
 		{"datazone", "GET", "", "/v2/domains/dzd_abc/data-source-runs/r/activities?maxResults=0", ``},
 		{"app-integrations", "POST", "", "/dataIntegrations", `{"Name":"n","KmsKey":"k","SourceURI":"file://localhost/tmp","FileConfiguration":{"Folders":[]}}`},
 		{"app-integrations", "DELETE", "", "/tags/arn%3Aaws%3Ax?tagKeys=", ``},
+		{"glue", "POST", "CreateDatabase", "/", `{"DatabaseInput":{"Name":"d","Parameters":{"":"x"}}}`},
+		{"glue", "POST", "GetPartitions", "/", `{"DatabaseName":"d","TableName":"t","Expression":"year BETWEEN 1 AND"}`},
+		{"glue", "POST", "CreateCrawler", "/", `{"Name":"c","Role":"r","Targets":{"S3Targets":[{"Path":"s3://b","SampleSize":0}]},"Schedule":"rate(1 day)"}`},
 	} {
 		f.Add(seed.service, seed.method, seed.target, seed.path, seed.body)
 	}
@@ -50,10 +55,10 @@ func FuzzFacades(f *testing.F) {
 	ac := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
 	signer := v4.NewSigner()
 	h := srv.Handler()
-	prefixes := map[string]string{"secretsmanager": "secretsmanager.", "dms": "AmazonDMSv20160101."}
+	prefixes := map[string]string{"secretsmanager": "secretsmanager.", "dms": "AmazonDMSv20160101.", "glue": "AWSGlue."}
 	f.Fuzz(func(t *testing.T, service, method, target, path, body string) {
 		switch service {
-		case "secretsmanager", "dms", "appsync", "datazone", "app-integrations":
+		case "secretsmanager", "dms", "appsync", "datazone", "app-integrations", "glue":
 		default:
 			service = "secretsmanager"
 		}
