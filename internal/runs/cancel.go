@@ -59,14 +59,3 @@ func (q *Queue) CancelRequestedAt(ctx context.Context, tx *store.Tx, id string) 
 	}
 	return msPtr(at), nil
 }
-
-// cancelRequested reports whether someone asked r to stop.
-func (q *Queue) cancelRequested(ctx context.Context, r *Run) (bool, error) {
-	var at *time.Time
-	err := q.DB.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		at, err = q.CancelRequestedAt(ctx, tx, r.ID)
-		return err
-	})
-	return at != nil, err
-}

@@ -381,26 +381,29 @@ func abandon(ctx context.Context, tx *store.Tx, r *Run, now int64) error {
 }
 
 // Renew extends r's lease by the queue's lease duration from now, if r is still held under its
-// fence; otherwise it returns ErrLeaseLost and changes nothing.
+// fence; otherwise it returns ErrLeaseLost and changes nothing. When someone asked the run to
+// stop (RequestCancel), it renews the lease and returns ErrCancelRequested.
 func (q *Queue) Renew(ctx context.Context, r *Run) error {
 	now := q.now().UnixMilli()
 	expires := now + q.lease().Milliseconds()
+	var cancelAt sql.NullInt64
 	err := q.DB.Tx(ctx, func(tx *store.Tx) error {
-		n, err := tx.Exec(ctx, `UPDATE runs SET lease_expires_at = ?, updated_at = ?
-			WHERE id = ? AND fence = ? AND status = ?`, expires, now, r.ID, r.Fence, StatusRunning)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
+		err := tx.QueryRow(ctx, `UPDATE runs SET lease_expires_at = ?, updated_at = ?
+			WHERE id = ? AND fence = ? AND status = ? RETURNING cancel_requested_at`, expires, now, r.ID, r.Fence, StatusRunning).Scan(&cancelAt)
+		if errors.Is(err, sql.ErrNoRows) {
 			return ErrLeaseLost
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("renew lease of run %s: %w", r.ID, err)
 	}
 	exp := fromMs(expires)
 	r.LeaseExpiresAt, r.UpdatedAt = &exp, fromMs(now)
+	if cancelAt.Valid {
+		// The lease is renewed: the worker still holds the run while its handler stops.
+		return fmt.Errorf("renew lease of run %s: %w", r.ID, ErrCancelRequested)
+	}
 	return nil
 }
 

@@ -360,18 +360,13 @@ func (w *Workers) heartbeat(dbctx context.Context, log *slog.Logger, r *Run, dea
 			lost.Store(true)
 			cancel(ErrLeaseLost)
 			return
+		case errors.Is(err, ErrCancelRequested):
+			w.Outage.OK()
+			cancel(ErrCancelRequested)
 		case err != nil:
 			w.Outage.Failed("runs: renew lease", err, w.Heartbeat)
-			continue
-		}
-		w.Outage.OK()
-		rctx, rcancel = context.WithTimeout(dbctx, w.Queue.lease()/3)
-		stopNow, err := w.Queue.cancelRequested(rctx, r)
-		rcancel()
-		if err != nil {
-			log.Warn("runs: read cancel request", "err", err)
-		} else if stopNow {
-			cancel(ErrCancelRequested)
+		default:
+			w.Outage.OK()
 		}
 	}
 }
