@@ -105,13 +105,7 @@ func measureService(ctx context.Context, cfg config, storeKind string, src conne
 		if err != nil {
 			return r, err
 		}
-		defer func() {
-			if cfg.keep {
-				fmt.Fprintf(progress, "%s: kept the store %s\n", src.Engine, st.dsn)
-				return
-			}
-			err = errors.Join(err, drop())
-		}()
+		defer func() { err = errors.Join(err, drop()) }()
 	}
 	srv, err := startServer(ctx, cfg.surveyor, dataDir, st.dsn)
 	if err != nil {
