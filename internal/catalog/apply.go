@@ -70,9 +70,10 @@ func (c *Catalog) batchSize() int {
 //
 // Memory stays bounded whatever the size of the source: the assets go through in batches of
 // BatchSize, in reference order. For each batch Apply reads what the catalog has of those
-// references (fingerprint, revision, flags; never a document), encodes the batch's tables, and
-// writes its assets, revisions and activities before it moves on. It all happens in the
-// caller's transaction, so a run is still applied exactly once, or not at all.
+// references (fingerprint, revision, flags; never a document), compares fingerprints, and
+// writes its assets, revisions and activities before it moves on; meanwhile the next batch's
+// tables are encoded on the other cores. The writes all happen in the caller's transaction, so
+// a run is still applied exactly once, or not at all.
 func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats, error) {
 	if in.Snapshot == nil {
 		return Stats{}, errors.New("apply snapshot: no snapshot")
@@ -82,8 +83,13 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 		return Stats{}, fmt.Errorf("read activities of run %s: %w", in.RunID, err)
 	}
 	its := items(in.Snapshot)
-	for start := 0; start < len(its); start += c.batchSize() {
-		if err := a.batch(ctx, its[start:min(start+c.batchSize(), len(its))]); err != nil {
+	batches, stop := encodeAhead(its, c.batchSize())
+	defer stop()
+	for b := range batches {
+		if b.err != nil {
+			return Stats{}, b.err
+		}
+		if err := a.batch(ctx, b.its, b.enc); err != nil {
 			return Stats{}, err
 		}
 	}
@@ -105,14 +111,10 @@ type applier struct {
 	st  Stats
 }
 
-// batch applies a run of items, in reference order.
-func (a *applier) batch(ctx context.Context, its []item) error {
+// batch applies a run of items, in reference order, with their encodings.
+func (a *applier) batch(ctx context.Context, its []item, enc []encoded) error {
 	in := a.in
 	known, err := lookupExisting(ctx, a.tx, in.AccountID, in.SourceID, its)
-	if err != nil {
-		return err
-	}
-	enc, err := encodeAll(its, known)
 	if err != nil {
 		return err
 	}
@@ -251,15 +253,46 @@ func (a *applier) markMissing(ctx context.Context, its []item) error {
 
 // encoded is a table's canonical document, fingerprint and meta, as stored.
 type encoded struct {
-	doc         []byte // nil when the fingerprint is the one already stored
+	doc         []byte
 	fingerprint string
 	meta        string
+}
+
+// encodedBatch is a batch of items and their encodings, or the error encoding them.
+type encodedBatch struct {
+	its []item
+	enc []encoded
+	err error
+}
+
+// encodeAhead encodes the items batch by batch, one batch ahead of the caller, which ranges over
+// the channel and must call stop when it is done with it, whether it read everything or not.
+func encodeAhead(its []item, size int) (<-chan encodedBatch, func()) {
+	out := make(chan encodedBatch, 1)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(out)
+		for start := 0; start < len(its); start += size {
+			b := encodedBatch{its: its[start:min(start+size, len(its))]}
+			b.enc, b.err = encodeAll(b.its)
+			select {
+			case out <- b:
+			case <-done:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	})
+	return out, func() { close(done); wg.Wait() }
 }
 
 // encodeAll encodes the tables of items on all cores: encoding JSON is most of Apply's work when
 // little changed. The fingerprint is the SHA-256 of the canonical document (as
 // schema.Table.Fingerprint computes it); hashing the document we store encodes each table once.
-func encodeAll(its []item, known map[schema.Ref]*existing) ([]encoded, error) {
+func encodeAll(its []item) ([]encoded, error) {
 	out := make([]encoded, len(its))
 	errs := make([]error, len(its))
 	work := func(i int) {
@@ -274,9 +307,6 @@ func encodeAll(its []item, known map[schema.Ref]*existing) ([]encoded, error) {
 		if err != nil {
 			errs[i] = fmt.Errorf("encode meta of %s: %w", its[i].ref, err)
 			return
-		}
-		if e := known[its[i].ref]; e != nil && e.fingerprint == fp {
-			doc = nil
 		}
 		out[i] = encoded{doc: doc, fingerprint: fp, meta: string(meta)}
 	}
