@@ -62,6 +62,9 @@ func (c *Catalog) batchSize() int {
 //   - an asset in Snapshot.Failed is left as it is (FAILED with the reason, failed). A ref both
 //     read and failed counts as failed.
 //
+// A table read with problems (Meta.Problems, e.g. malformed CSV rows) gets its activity as
+// above, with the problems as the activity's message.
+//
 // Each of these clears the asset's missing flag, except a failure, which changes nothing. When
 // the snapshot is complete, assets of the source that it does not mention and that are in scope
 // are marked missing (counted in Stats.Missing, without an activity, and recorded as removed by
@@ -100,6 +103,10 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 	}
 	return a.st, nil
 }
+
+// problems is what the connector noticed while reading t (schema.Meta.Problems), for the
+// message of its activity: a table read with problems is still read, but not silently.
+func problems(t *schema.Table) string { return strings.Join(t.Meta.Problems, "; ") }
 
 // applier is one Apply under way.
 type applier struct {
@@ -157,7 +164,7 @@ func (a *applier) batch(ctx context.Context, its []item, enc []encoded) error {
 				string(it.table.Kind), 1, fp, meta, searchText(it.table), a.now, a.now})
 			revisionRows = append(revisionRows, []any{id, 1, fp, string(doc), meta, in.RunID, a.now})
 			revised, refRows = append(revised, id), append(refRows, referenceRows(id, it.ref, it.table)...)
-			activity(it.ref, id, StatusCreated, "")
+			activity(it.ref, id, StatusCreated, problems(it.table))
 		case e.fingerprint != fp:
 			a.st.Updated++
 			rev := e.revision + 1
@@ -165,7 +172,7 @@ func (a *applier) batch(ctx context.Context, its []item, enc []encoded) error {
 				string(it.table.Kind), rev, fp, meta, searchText(it.table), a.now, a.now})
 			revisionRows = append(revisionRows, []any{e.id, rev, fp, string(doc), meta, in.RunID, a.now})
 			revised, refRows = append(revised, e.id), append(refRows, referenceRows(e.id, it.ref, it.table)...)
-			activity(it.ref, e.id, StatusUpdated, "")
+			activity(it.ref, e.id, StatusUpdated, problems(it.table))
 		default:
 			a.st.Unchanged++
 			if e.missing {
@@ -174,7 +181,7 @@ func (a *applier) batch(ctx context.Context, its []item, enc []encoded) error {
 			if e.meta != meta {
 				metaRows = append(metaRows, e.id, meta)
 			}
-			activity(it.ref, e.id, StatusUnchanged, "")
+			activity(it.ref, e.id, StatusUnchanged, problems(it.table))
 		}
 	}
 

@@ -127,6 +127,16 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 		}
 		return fail(classify(err), err.Error()), nil
 	}
+	inScope := func(ref schema.Ref) bool {
+		return (cfg.Database == "" || src.Engine == connector.SQLite || ref.Database == src.Database) &&
+			opts.Filter.Table(ref.Database, ref.Namespace, ref.Table)
+	}
+	if err := j.checkScope(ctx, src, opts, snap, countInScope(snap, inScope)); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("discover %s: %w", src.Redacted(), ctx.Err())
+		}
+		return fail(classify(err), err.Error()), nil
+	}
 	if len(cfg.Columns) > 0 {
 		limitColumns(snap, cfg.Columns)
 	}
@@ -147,11 +157,7 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 	}
 	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
 		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
-			AccountID: r.AccountID, SourceID: r.SourceID, RunID: r.ID, Snapshot: snap,
-			InScope: func(ref schema.Ref) bool {
-				return (cfg.Database == "" || src.Engine == connector.SQLite || ref.Database == src.Database) &&
-					opts.Filter.Table(ref.Database, ref.Namespace, ref.Table)
-			},
+			AccountID: r.AccountID, SourceID: r.SourceID, RunID: r.ID, Snapshot: snap, InScope: inScope,
 		})
 		if err != nil {
 			return runs.Outcome{}, fmt.Errorf("apply snapshot of %s: %w", src.Redacted(), err)

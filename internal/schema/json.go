@@ -184,7 +184,7 @@ func (e *jsonEncoder) table(t *Table) {
 		}
 		e.close('}')
 	}
-	if t.Meta != (Meta{}) { // omitzero
+	if !t.Meta.isZero() { // omitzero
 		e.key("meta")
 		e.meta(&t.Meta)
 	}
@@ -202,7 +202,14 @@ func (e *jsonEncoder) meta(m *Meta) {
 	e.boolOmit("noAccess", m.NoAccess)
 	e.strOmit("location", m.Location)
 	e.intOmit("files", int64(m.Files))
+	e.strings("problems", m.Problems, true)
 	e.close('}')
+}
+
+// isZero is what encoding/json's omitzero decides for a Meta: every field its zero value (a
+// nil slice, not an empty one).
+func (m *Meta) isZero() bool {
+	return m.RowEstimate == nil && m.SizeBytes == nil && !m.NoAccess && m.Location == "" && m.Files == 0 && m.Problems == nil
 }
 
 func (e *jsonEncoder) column(c *Column) {

@@ -108,6 +108,9 @@ type Meta struct {
 	// it has.
 	Location string `json:"location,omitempty"`
 	Files    int    `json:"files,omitempty"`
+	// Problems are what the connector noticed while reading the table without failing it, each
+	// saying what and where (a data file's malformed rows). The run reports them with the asset.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Column is one column of a table.

@@ -184,6 +184,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.metrics = newMetrics(db)
 	s.workers.Finished = func(r *runs.Run, d time.Duration) {
 		s.metrics.RunDuration.WithLabelValues(r.Job, r.Status).Observe(d.Seconds())
+		s.logRun(r, d)
 	}
 	api := &awsapi.Handler{
 		Keys:     s.keys,
@@ -214,6 +215,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}))
 	s.handler = mux
 	return s, nil
+}
+
+// logRun logs a run this process finished: its status, statistics and failure reason (which
+// never holds a secret: connectors and discovery scrub them), at warning level when it failed.
+func (s *Server) logRun(r *runs.Run, d time.Duration) {
+	level := slog.LevelInfo
+	if r.Status == runs.StatusFailed {
+		level = slog.LevelWarn
+	}
+	attrs := []any{"run", r.ID, "account", r.AccountID, "job", r.Job, "source", r.SourceID, "type", r.Type,
+		"status", r.Status, "duration", d.Round(time.Millisecond)}
+	if len(r.Stats) > 0 {
+		attrs = append(attrs, "stats", string(r.Stats))
+	}
+	if r.ErrorType != "" || r.ErrorDetail != "" {
+		attrs = append(attrs, "errorType", r.ErrorType, "reason", r.ErrorDetail)
+	}
+	s.log.Log(context.Background(), level, "run finished", attrs...)
 }
 
 // consoleURL is the console's address once Serve listens ("" before).

@@ -275,8 +275,10 @@ func (f *Facade) listDataSourceRunActivities(ctx context.Context, r *awsapi.REST
 		switch {
 		case a.Status == catalog.StatusNoAccess:
 			o.ErrorMessage = &ErrorMessage{ErrorType: discovery.ErrAccessDenied, ErrorDetail: "the data source's credentials may not read this table"}
-		case a.ErrorMessage != "":
+		case a.ErrorMessage != "" && a.Status == catalog.StatusFailed:
 			o.ErrorMessage = &ErrorMessage{ErrorType: discovery.ErrInternal, ErrorDetail: a.ErrorMessage}
+		case a.ErrorMessage != "": // read, with problems (malformed rows of a data file)
+			o.ErrorMessage = &ErrorMessage{ErrorType: discovery.ErrValidation, ErrorDetail: a.ErrorMessage}
 		}
 		if o.Database == "" {
 			o.Database = a.Ref.Namespace

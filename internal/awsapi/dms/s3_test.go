@@ -111,6 +111,19 @@ func TestS3EndpointOnMoto(t *testing.T) {
 		t.Fatalf("schemas of archive = %v; want %v", got, want)
 	}
 
+	// No silent zeros: a BucketFolder that does not exist fails the refresh, saying what is there;
+	// the previous schemas stay readable.
+	if _, err := h.c.ModifyEndpoint(ctx, &dms.ModifyEndpointInput{EndpointArn: &endpointArn, S3Settings: &types.S3Settings{BucketFolder: aws.String("rwa")}}); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.refresh(t, endpointArn, instanceArn); st.Status != "failed" ||
+		aws.ToString(st.LastFailureMessage) != "folder 'rwa' not found in s3://dms-lake; it has: archive, raw" {
+		t.Fatalf("refresh of a missing folder = %s %q", st.Status, aws.ToString(st.LastFailureMessage))
+	}
+	if got, want := h.schemas(t, endpointArn, 0), []string{"old"}; !slices.Equal(got, want) {
+		t.Fatalf("schemas after a failed refresh = %v; want the last successful %v", got, want)
+	}
+
 	// Failures name the cause; ExtraConnectionAttributes secretsManagerSecretId picks the secret.
 	for _, tc := range []struct {
 		name, bucket, eca, want string

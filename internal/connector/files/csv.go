@@ -232,6 +232,13 @@ func csvSchemaNamed(s *sample, forceDelim, forceQuote byte, header string, names
 		}
 	}
 	names = uniqueNames(names)
+	bad := badRows{width: len(names), firstRecord: 1}
+	if d.header {
+		bad.firstRecord = 2
+	}
+	for i, r := range recs {
+		bad.check(r, bad.firstRecord+i)
+	}
 	cols := make([]*textColumn, len(names))
 	for i, n := range names {
 		cols[i] = newTextColumn(n)
@@ -253,11 +260,13 @@ func csvSchemaNamed(s *sample, forceDelim, forceQuote byte, header string, names
 	per := max(1, (maxRows-len(recs))/max(1, len(s.chunks)))
 	for _, chunk := range s.chunks {
 		var shaped [][]string
-		for _, r := range parseRecords(chunk, d, true, 0) {
+		for i, r := range parseRecords(chunk, d, true, 0) {
 			// A chunk starts at a line break that may be inside a quoted field: keep only rows
-			// that have the header's shape.
+			// that have the header's shape, and count the others but the first as malformed.
 			if len(r) == len(cols) {
 				shaped = append(shaped, r)
+			} else if i > 0 {
+				bad.check(r, 0)
 			}
 		}
 		for _, r := range spread(shaped, per) {
@@ -269,7 +278,41 @@ func csvSchemaNamed(s *sample, forceDelim, forceQuote byte, header string, names
 		opts["quote"] = string(d.quote)
 	}
 	quoted := d.quote != 0 && bytes.IndexByte(s.head, d.quote) >= 0
-	return &fileSchema{format: "csv", options: opts, text: cols, quoted: quoted, records: int64(len(recs))}, nil
+	return &fileSchema{format: "csv", options: opts, text: cols, quoted: quoted, records: int64(len(recs)), problem: bad.String()}, nil
+}
+
+// badRows counts the sampled records whose field count is not the header's: malformed rows,
+// which are not dropped silently but reported with the table (schema.Meta.Problems).
+type badRows struct {
+	width       int // fields of the header (or of the first record)
+	firstRecord int // the number of the first data record in the file (2 after a header)
+	checked     int
+	count       int
+	example     string
+}
+
+// check counts r; at is its record number in the file (0 when unknown: a record from the middle).
+func (b *badRows) check(r []string, at int) {
+	b.checked++
+	if len(r) == b.width {
+		return
+	}
+	b.count++
+	if b.example == "" {
+		where := "a record further in the file"
+		if at > 0 {
+			where = "record " + strconv.Itoa(at)
+		}
+		b.example = fmt.Sprintf("%s has %d fields, the header %d", where, len(r), b.width)
+	}
+}
+
+// String says how many sampled rows are malformed ("" when none).
+func (b *badRows) String() string {
+	if b.count == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d sampled rows are malformed (%s); the schema is inferred from the others", b.count, b.checked, b.example)
 }
 
 // uniqueNames makes column names unique and non-empty: blanks become colN, repeats get _2, _3.

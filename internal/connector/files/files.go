@@ -553,6 +553,7 @@ type fileSchema struct {
 	rows    *int64          // parquet: rows from the footer
 	quoted  bool            // csv: the sample had quoted fields
 	records int64           // text: records read from the head of the file
+	problem string          // csv: the sample's malformed rows, reported with the table
 }
 
 func (f *fileSchema) columns() []schema.Column {
@@ -713,6 +714,7 @@ type group struct {
 	files      int
 	size       int64
 	firstRel   string
+	problems   []string // "file: problem" of its files (fileSchema.problem)
 }
 
 // joinGroup finds the group a file belongs to: the first of a compatible kind whose columns
@@ -781,6 +783,9 @@ func (st *settings) readDataset(ctx context.Context, b *blob.Bucket, dir string,
 		}
 		g.files++
 		g.size += e.size
+		if p := results[i].problem; p != "" {
+			g.problems = append(g.problems, e.rel+": "+p)
+		}
 	}
 	var out []builtTable
 	used := map[string]bool{}
@@ -832,7 +837,7 @@ func (st *settings) table(dir string, g *group) schema.Table {
 		opts["partition_keys"] = strings.Join(keys, ",")
 	}
 	size := g.size
-	t.Meta = schema.Meta{Location: st.location(dir), Files: g.files, SizeBytes: &size, RowEstimate: g.schema.rows}
+	t.Meta = schema.Meta{Location: st.location(dir), Files: g.files, SizeBytes: &size, RowEstimate: g.schema.rows, Problems: g.problems}
 	return t
 }
 
