@@ -70,6 +70,9 @@ type Config struct {
 	ListNamespaces bool `json:"listNamespaces,omitempty"`
 	// StatementTimeoutSeconds bounds each catalog query; 0 means the connector default.
 	StatementTimeoutSeconds int `json:"statementTimeoutSeconds,omitempty"`
+	// Reader, when set, names the Job.Readers entry that reads the source into a snapshot
+	// instead of a connector (Surveyor's own Glue Data Catalog); Rules and Params still apply.
+	Reader string `json:"reader,omitempty"`
 	// Resolver, when set, names the Job.Resolvers entry that produces the real configuration
 	// when the run starts, from Ref; every other field is then ignored. A façade that keeps its
 	// configuration sealed stores only these two, so each run re-checks it.
@@ -103,7 +106,13 @@ type Job struct {
 	// message; any other error fails it as ACCESS_DENIED_EXCEPTION with the error's text, so a
 	// resolver's errors must never carry a secret.
 	Resolvers map[string]Resolver
+	// Readers read the sources of configs that name them (Config.Reader).
+	Readers map[string]Reader
 }
+
+// Reader reads a source no connector reads — Surveyor's Glue Data Catalog — into a snapshot,
+// as the run's account sees it. A *SourceError fails the run with its type and message.
+type Reader = func(ctx context.Context, account string, cfg Config) (*schema.Snapshot, error)
 
 // Resolver produces the Config a run reads from a Config that names it (Config.Ref says what).
 type Resolver = func(ctx context.Context, account string, cfg Config) (Config, error)
@@ -116,6 +125,10 @@ func (j *Job) Handlers() map[string]runs.Handler {
 type apply = func(ctx context.Context, tx *store.Tx) (runs.Outcome, error)
 
 func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
+	var peek Config
+	if json.Unmarshal(r.Config, &peek) == nil && peek.Reader != "" {
+		return j.read(ctx, r, peek)
+	}
 	cfg, src, opts, failed := j.prepare(ctx, r)
 	if failed != nil {
 		return failed, nil
@@ -161,6 +174,42 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 		})
 		if err != nil {
 			return runs.Outcome{}, fmt.Errorf("apply snapshot of %s: %w", src.Redacted(), err)
+		}
+		out := runs.Outcome{Status: Status(stats), Result: mustJSON(res), Stats: mustJSON(stats)}
+		if stats.Failed > 0 {
+			out.ErrorType, out.ErrorDetail = ErrInternal, failedDetail(snap)
+		}
+		return out, nil
+	}, nil
+}
+
+// read is discover for a source a Reader reads: the snapshot is applied like a connector's,
+// with the config's rules as its scope.
+func (j *Job) read(ctx context.Context, r *runs.Run, cfg Config) (apply, error) {
+	reader, ok := j.Readers[cfg.Reader]
+	if !ok {
+		return fail(ErrValidation, fmt.Sprintf("the run configuration names reader %q, which this server does not have", cfg.Reader)), nil
+	}
+	snap, err := reader(ctx, r.AccountID, cfg)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("read %s: %w", cfg.Reader, ctx.Err())
+		}
+		var se *SourceError
+		if errors.As(err, &se) {
+			return fail(se.Type, se.Msg), nil
+		}
+		return nil, fmt.Errorf("read %s: %w", cfg.Reader, err)
+	}
+	flt := filter.New(cfg.Rules)
+	res := Result{Engine: snap.Engine, Assets: snap.TableCount()}
+	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
+		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
+			AccountID: r.AccountID, SourceID: r.SourceID, RunID: r.ID, Snapshot: snap,
+			InScope: func(ref schema.Ref) bool { return flt.Table(ref.Database, ref.Namespace, ref.Table) },
+		})
+		if err != nil {
+			return runs.Outcome{}, fmt.Errorf("apply snapshot of %s: %w", cfg.Reader, err)
 		}
 		out := runs.Outcome{Status: Status(stats), Result: mustJSON(res), Stats: mustJSON(stats)}
 		if stats.Failed > 0 {

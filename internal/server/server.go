@@ -163,6 +163,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	job := &discovery.Job{Secrets: s.secrets, Master: master, LocalRoots: cfg.LocalRoots, DeniedPaths: []string{dataDir}, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
 	crawlSvc := &crawls.Service{DB: db, Runs: queue, Catalog: gluecatalog.Catalog{Now: cfg.Now, Master: master}, Discovery: job, Now: cfg.Now, Logger: cfg.Logger}
+	// DataZone GLUE data sources read the Glue Data Catalog, not a database.
+	job.Readers = map[string]discovery.Reader{gluecatalog.ReaderName: gluecatalog.Catalog{Now: cfg.Now}.Reader(db)}
 	handlers := job.Handlers()
 	maps.Copy(handlers, crawlSvc.Handlers())
 	// The background pollers share one outage watch: a store outage is logged once, not by each.

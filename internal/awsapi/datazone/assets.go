@@ -9,6 +9,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/gluecatalog"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/schema"
 	"github.com/surveyorhq/surveyor/internal/store"
@@ -18,7 +19,7 @@ import (
 // data source's configuration), table or view.
 func assetType(flavour string, k schema.Kind) string {
 	prefix := "amazon.datazone.GlueTable"
-	if flavour == "redshift" {
+	if flavour == flavourRedshift {
 		prefix = "amazon.datazone.RedshiftTable"
 	}
 	if k == schema.KindView || k == schema.KindMaterializedView {
@@ -35,7 +36,14 @@ type columnForm struct {
 
 // assetForms renders an asset's forms: the table form (GlueTableForm or RedshiftTableForm) with
 // its columns and types, and DataSourceReferenceForm naming the data source.
-func (f *Facade) assetForms(acct, flavour string, a *catalog.Asset) []FormOutput {
+func (f *Facade) assetForms(acct string, m *runMeta, a *catalog.Asset) []FormOutput {
+	flavour := m.Flavour
+	ref, _ := json.Marshal(map[string]string{"dataSourceIdentifier": a.SourceID, "dataSourceRunId": a.RunID})
+	refForm := FormOutput{FormName: "DataSourceReferenceForm", TypeName: "amazon.datazone.DataSourceReferenceFormType", TypeRevision: "1", Content: string(ref)}
+	if flavour == flavourGlueCatalog {
+		body, _ := json.Marshal(glueTableForm(acct, f.metaRegion(m), a))
+		return []FormOutput{{FormName: "GlueTableForm", TypeName: "amazon.datazone.GlueTableFormType", TypeRevision: "1", Content: string(body)}, refForm}
+	}
 	cols := make([]columnForm, 0, len(a.Table.Columns))
 	for _, c := range a.Table.Columns {
 		cols = append(cols, columnForm{ColumnName: c.Name, DataType: c.Type.Declared, Description: c.Comment})
@@ -46,7 +54,7 @@ func (f *Facade) assetForms(acct, flavour string, a *catalog.Asset) []FormOutput
 		content["tableDescription"] = a.Table.Comment
 	}
 	name, typ := "GlueTableForm", "amazon.datazone.GlueTableFormType"
-	if flavour == "redshift" {
+	if flavour == flavourRedshift {
 		name, typ = "RedshiftTableForm", "amazon.datazone.RedshiftTableFormType"
 		content["accountId"] = acct
 	} else {
@@ -54,11 +62,62 @@ func (f *Facade) assetForms(acct, flavour string, a *catalog.Asset) []FormOutput
 		content["tableArn"] = fmt.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", f.Region, acct, a.Ref.Database, a.Ref.Table)
 	}
 	body, _ := json.Marshal(content)
-	ref, _ := json.Marshal(map[string]string{"dataSourceIdentifier": a.SourceID, "dataSourceRunId": a.RunID})
-	return []FormOutput{
-		{FormName: name, TypeName: typ, TypeRevision: "1", Content: string(body)},
-		{FormName: "DataSourceReferenceForm", TypeName: "amazon.datazone.DataSourceReferenceFormType", TypeRevision: "1", Content: string(ref)},
+	return []FormOutput{{FormName: name, TypeName: typ, TypeRevision: "1", Content: string(body)}, refForm}
+}
+
+// glueColumn is a column of a GlueTableForm: its name and Glue (Hive) type.
+type glueColumn struct {
+	ColumnName string `json:"columnName"`
+	DataType   string `json:"dataType"`
+}
+
+// glueTableFormContent is the GlueTableForm of a table imported from the Glue catalog, as AWS
+// fills it: the table's ARN, its data columns and partition keys with their Glue types, where
+// its data lives and how it is classified.
+type glueTableFormContent struct {
+	CatalogID            string       `json:"catalogId"`
+	Region               string       `json:"region"`
+	DatabaseName         string       `json:"databaseName"`
+	TableName            string       `json:"tableName"`
+	TableArn             string       `json:"tableArn"`
+	TableDescription     string       `json:"tableDescription,omitempty"`
+	Columns              []glueColumn `json:"columns"`
+	PartitionKeys        []glueColumn `json:"partitionKeys"`
+	SourceLocation       string       `json:"sourceLocation,omitempty"`
+	SourceClassification string       `json:"sourceClassification,omitempty"`
+	CompressionType      string       `json:"compressionType,omitempty"`
+	TableType            string       `json:"tableType,omitempty"`
+}
+
+func glueTableForm(acct, region string, a *catalog.Asset) glueTableFormContent {
+	t := a.Table
+	keys := gluecatalog.PartitionKeyNames(t)
+	c := glueTableFormContent{CatalogID: acct, Region: region, DatabaseName: a.Ref.Database, TableName: a.Ref.Table,
+		TableArn: glueTableARN(region, acct, a.Ref.Database, a.Ref.Table), TableDescription: t.Comment,
+		Columns: []glueColumn{}, PartitionKeys: []glueColumn{},
+		SourceLocation: t.Options[gluecatalog.OptionLocation], SourceClassification: t.Options[gluecatalog.OptionClassification],
+		CompressionType: t.Options[gluecatalog.OptionCompression], TableType: t.Options[gluecatalog.OptionTableType]}
+	for i, col := range t.Columns {
+		gc := glueColumn{ColumnName: col.Name, DataType: col.Type.Declared}
+		if i >= len(t.Columns)-len(keys) {
+			c.PartitionKeys = append(c.PartitionKeys, gc)
+		} else {
+			c.Columns = append(c.Columns, gc)
+		}
 	}
+	return c
+}
+
+func glueTableARN(region, acct, db, table string) string {
+	return fmt.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", region, acct, db, table)
+}
+
+// metaRegion is the region a run read (the server's for runs that did not record one).
+func (f *Facade) metaRegion(m *runMeta) string {
+	if m.Region != "" {
+		return m.Region
+	}
+	return f.Region
 }
 
 type assetOutput struct {
@@ -136,10 +195,14 @@ func (f *Facade) getAsset(ctx context.Context, r *awsapi.RESTRequest) (int, any,
 }
 
 func (f *Facade) assetOut(acct string, m *runMeta, a *catalog.Asset) *assetOutput {
+	ext := a.Ref.String()
+	if m.Flavour == flavourGlueCatalog {
+		ext = glueTableARN(f.metaRegion(m), acct, a.Ref.Database, a.Ref.Table)
+	}
 	return &assetOutput{ID: a.ID, Name: a.Ref.Table, TypeIdentifier: assetType(m.Flavour, a.Kind), TypeRevision: "1",
-		ExternalIdentifier: a.Ref.String(), Revision: strconv.Itoa(a.Revision), Description: a.Table.Comment,
+		ExternalIdentifier: ext, Revision: strconv.Itoa(a.Revision), Description: a.Table.Comment,
 		CreatedAt: awsapi.EpochSeconds(a.CreatedAt), CreatedBy: acct, FirstRevisionCreatedAt: awsapi.EpochSeconds(a.FirstRevisionAt),
-		FirstRevisionCreatedBy: acct, OwningProjectID: m.ProjectID, DomainID: m.DomainID, FormsOutput: f.assetForms(acct, m.Flavour, a)}
+		FirstRevisionCreatedBy: acct, OwningProjectID: m.ProjectID, DomainID: m.DomainID, FormsOutput: f.assetForms(acct, m, a)}
 }
 
 type revisionCursor struct {

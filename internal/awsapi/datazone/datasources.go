@@ -17,6 +17,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/filter"
+	"github.com/surveyorhq/surveyor/internal/gluecatalog"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schedule"
@@ -187,12 +188,27 @@ func (d *dataSourceDoc) filters() []RelationalFilterConfiguration {
 	return nil
 }
 
-// flavour is "redshift" or "glue": which DataZone asset and form types the imported tables get.
+// Flavours of data sources: which source a run reads and which DataZone asset and form types
+// the imported tables get.
+const (
+	flavourRedshift = "redshift"
+	// flavourGlue is a GLUE data source created with connectionIdentifier naming a secret:
+	// Surveyor's first reading, kept for the data sources created that way. Its runs read the
+	// database the secret names and import its tables with Glue asset types.
+	flavourGlue = "glue"
+	// flavourGlueCatalog is a GLUE data source as on AWS: its runs read the Glue Data Catalog of
+	// the account and region (databaseName is a Glue database).
+	flavourGlueCatalog = "glue-catalog"
+)
+
 func (d *dataSourceDoc) flavour() string {
-	if d.Configuration.RedshiftRunConfiguration != nil {
-		return "redshift"
+	switch {
+	case d.Configuration.RedshiftRunConfiguration != nil:
+		return flavourRedshift
+	case d.Configuration.GlueRunConfiguration != nil && d.ConnectionID == "":
+		return flavourGlueCatalog
 	}
-	return "glue"
+	return flavourGlue
 }
 
 // runMeta rides along in every run's config (discovery ignores it): the DataZone context of the
@@ -204,6 +220,8 @@ type runMeta struct {
 	// Snapshot is dataSourceConfigurationSnapshot: the data source's configuration when the run
 	// (or its schedule) was created. It names the secret but never holds a credential.
 	Snapshot string `json:"snapshot"`
+	// Region is the region of the Glue catalog a glue-catalog run reads.
+	Region string `json:"region,omitempty"`
 }
 
 // runConfig is the JSON of a run's config: the discovery config plus runMeta.
@@ -232,12 +250,18 @@ func rules(cfgs []RelationalFilterConfiguration) []filter.Rule {
 	return out
 }
 
-// runConfigOf freezes what a run of d reads, and its DataZone context.
-func runConfigOf(d *dataSourceDoc) json.RawMessage {
+// runConfigOf freezes what a run of d reads, and its DataZone context. A glue-catalog data
+// source reads the Glue Data Catalog of region through the gluecatalog reader: its rules name
+// Glue databases and table names, lower-cased as Glue stores them.
+func runConfigOf(d *dataSourceDoc, region string) json.RawMessage {
 	cfgs := d.filters()
 	dc := discovery.Config{SecretID: d.secretID(), Rules: rules(cfgs)}
 	if len(cfgs) > 0 {
 		dc.Database = cfgs[0].DatabaseName
+	}
+	if d.flavour() == flavourGlueCatalog {
+		dc = discovery.Config{Reader: gluecatalog.ReaderName, Rules: glueRules(cfgs),
+			Params: map[string]string{gluecatalog.ParamRegion: region, gluecatalog.ParamCatalog: d.Configuration.GlueRunConfiguration.CatalogName}}
 	}
 	snap, _ := json.Marshal(struct {
 		Name            string          `json:"name"`
@@ -250,8 +274,18 @@ func runConfigOf(d *dataSourceDoc) json.RawMessage {
 		Recommendation  *Recommendation `json:"recommendation,omitempty"`
 	}{d.Name, d.Type, d.ConnectionID, d.Configuration, d.EnableSetting, d.PublishOnImport, d.AssetForms, d.Recommendation})
 	b, _ := json.Marshal(runConfig{Config: dc, DataZone: &runMeta{DomainID: d.DomainID, ProjectID: d.ProjectID,
-		Flavour: d.flavour(), Snapshot: string(snap)}})
+		Flavour: d.flavour(), Snapshot: string(snap), Region: region}})
 	return b
+}
+
+// glueRules are the rules of a glue-catalog data source: Glue has no schemas (a table's
+// namespace is its database), and names are lower case.
+func glueRules(cfgs []RelationalFilterConfiguration) []filter.Rule {
+	out := rules(cfgs)
+	for i := range out {
+		out[i].Database, out[i].Namespace, out[i].Table = strings.ToLower(out[i].Database), "*", strings.ToLower(out[i].Table)
+	}
+	return out
 }
 
 // dataSourceInput is the body of CreateDataSource and UpdateDataSource.
@@ -419,6 +453,12 @@ func checkSemantics(d *dataSourceDoc) error {
 	if len(c.SageMakerRunConfiguration) > 0 {
 		return invalid("sageMakerRunConfiguration is not supported: use glueRunConfiguration or redshiftRunConfiguration.")
 	}
+	if d.flavour() == flavourGlueCatalog {
+		if len(d.filters()) == 0 {
+			return invalid("glueRunConfiguration.relationalFilterConfigurations must name the Glue database to read.")
+		}
+		return checkSchedule(d)
+	}
 	if d.secretID() == "" {
 		if c.RedshiftRunConfiguration != nil {
 			return invalid("redshiftRunConfiguration needs redshiftCredentialConfiguration.secretManagerArn (or connectionIdentifier) naming a secret with the database credentials.")
@@ -438,6 +478,11 @@ func checkSemantics(d *dataSourceDoc) error {
 		return invalid("relationalFilterConfigurations name %d databases (%s); a data source reads one database: create one data source per database.",
 			len(dbs), strings.Join(dbs, ", "))
 	}
+	return checkSchedule(d)
+}
+
+// checkSchedule checks the schedule's time zone exists.
+func checkSchedule(d *dataSourceDoc) error {
 	if s := d.Schedule; s != nil && s.Schedule != "" && s.Timezone != "" { // no timezone: UTC
 		if _, err := schedule.LoadLocation(s.Timezone); err != nil {
 			return invalid("schedule.timezone %s: %v", s.Timezone, err)
@@ -481,6 +526,10 @@ func cronExpr(s string) string {
 
 // checkSecret sets d's status from whether its secret exists.
 func (f *Facade) checkSecret(ctx context.Context, acct string, d *dataSourceDoc, failedStatus string) error {
+	if d.flavour() == flavourGlueCatalog { // reads the Glue catalog: no secret
+		d.Status, d.ErrorMessage = "READY", nil
+		return nil
+	}
 	_, err := f.Secrets.Describe(ctx, acct, d.secretID())
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):
@@ -505,7 +554,7 @@ func (f *Facade) putSchedule(ctx context.Context, tx *store.Tx, acct string, d *
 		tz = "UTC"
 	}
 	return scheduler.Put(ctx, tx, scheduler.Entry{AccountID: acct, SourceID: d.ID, Expression: cronExpr(d.Schedule.Schedule),
-		Timezone: tz, Enabled: d.EnableSetting != "DISABLED", Job: discovery.JobDiscover, Config: runConfigOf(d)}, now)
+		Timezone: tz, Enabled: d.EnableSetting != "DISABLED", Job: discovery.JobDiscover, Config: runConfigOf(d, f.region(ctx))}, now)
 }
 
 // dataSourceOutput is the DataSource shape (Create/Get/Update/Delete responses).
@@ -658,7 +707,7 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		return 0, nil, err
 	}
 	if in.Configuration == nil {
-		return 0, nil, invalid("configuration is required by this server: glueRunConfiguration (with connectionIdentifier) or redshiftRunConfiguration (with redshiftCredentialConfiguration).")
+		return 0, nil, invalid("configuration is required by this server: glueRunConfiguration or redshiftRunConfiguration (with redshiftCredentialConfiguration).")
 	}
 	acct := account(ctx)
 	now := f.Now().UTC().Truncate(time.Millisecond)

@@ -207,4 +207,12 @@ func tokenMismatch(op, token string) error {
 // account is the caller's account.
 func account(ctx context.Context) string { return core.Account(ctx) }
 
+// region is the caller's region (the server's when the request names none).
+func (f *Facade) region(ctx context.Context) string {
+	if c, ok := awsapi.CallerFrom(ctx); ok && c.Region != "" {
+		return c.Region
+	}
+	return f.Region
+}
+
 func ptr[T any](v T) *T { return &v }

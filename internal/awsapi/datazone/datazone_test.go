@@ -723,9 +723,9 @@ func TestValidationAndNotFound(t *testing.T) {
 		{"name too long", create(func(in *dz.CreateDataSourceInput) { in.Name = aws.String(strings.Repeat("n", 257)) }), "ValidationException"},
 		{"two databases", create(func(in *dz.CreateDataSourceInput) { in.Configuration = redshift(arn, rf("a", ""), rf("b", "")) }), "ValidationException"},
 		{"bad filter type", create(func(in *dz.CreateDataSourceInput) { in.Configuration = redshift(arn, rf("a", "", "KEEP x")) }), "ValidationException"},
-		{"glue without connection", create(func(in *dz.CreateDataSourceInput) {
+		{"glue catalog without a database", create(func(in *dz.CreateDataSourceInput) {
 			in.Configuration = &types.DataSourceConfigurationInputMemberGlueRunConfiguration{Value: types.GlueRunConfigurationInput{
-				RelationalFilterConfigurations: []types.RelationalFilterConfiguration{rf("a", "")}}}
+				RelationalFilterConfigurations: []types.RelationalFilterConfiguration{}}}
 		}), "ValidationException"},
 		{"connectionIdentifier naming a secret with a slash", create(func(in *dz.CreateDataSourceInput) {
 			in.ConnectionIdentifier = aws.String("prod/shop/reader")

@@ -107,7 +107,7 @@ func (f *Facade) startDataSourceRun(ctx context.Context, r *awsapi.RESTRequest) 
 			}
 			return conflict("Data source %s is %s and cannot run%s; update it first.", id, d.Status, why)
 		}
-		cfg := runConfigOf(d)
+		cfg := runConfigOf(d, f.region(ctx))
 		run, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{ID: newID(), AccountID: acct, SourceID: id, Job: discovery.JobDiscover,
 			Type: "PRIORITIZED", Config: cfg, ClientToken: in.ClientToken})
 		var active *runs.ActiveRunError
