@@ -23,8 +23,10 @@ import (
 
 // Errors the service returns; the Secrets Manager façade maps them onto AWS error codes.
 var (
-	ErrNotFound     = errors.New("secrets: not found")
-	ErrExists       = errors.New("secrets: already exists")
+	ErrNotFound = errors.New("secrets: not found")
+	ErrExists   = errors.New("secrets: already exists")
+	// errCreateRaced is ErrExists from an insert that lost to a concurrent create.
+	errCreateRaced  = fmt.Errorf("%w (concurrent create)", ErrExists)
 	ErrInvalid      = errors.New("secrets: invalid parameter")
 	ErrInvalidState = errors.New("secrets: invalid request")
 )
@@ -104,7 +106,7 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 	now := s.now()
 	var out *Secret
 	versionID := ""
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+	create := func(tx *store.Tx) error {
 		existing, err := s.find(ctx, tx, account, in.Name, true)
 		if err == nil {
 			if existing.DeletedAt != nil {
@@ -128,7 +130,7 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sec.ID, account, sec.Name, sec.ARN, sec.Description, sec.KmsKeyID,
 			s.Master.Seal(dataKey, []byte("secret:"+sec.ID)), string(tags), ms(now), ms(now)); err != nil {
 			if store.IsUniqueViolation(err) {
-				return fmt.Errorf("%w: The operation failed because the secret %s already exists.", ErrExists, in.Name)
+				return fmt.Errorf("%w: The operation failed because the secret %s already exists.", errCreateRaced, in.Name)
 			}
 			return fmt.Errorf("insert secret: %w", err)
 		}
@@ -143,7 +145,14 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 		}
 		out = sec
 		return nil
-	})
+	}
+	err := s.DB.Tx(ctx, create)
+	if errors.Is(err, errCreateRaced) {
+		// A concurrent create of the name committed first. The failed insert aborted this
+		// transaction on PostgreSQL; a fresh one finds that secret: the same request (token and
+		// value) gets it, another ResourceExists.
+		err = s.DB.Tx(ctx, create)
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,9 +20,11 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	dz "github.com/aws/aws-sdk-go-v2/service/datazone"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/server"
+	"github.com/surveyorhq/surveyor/internal/server/servertest"
 )
 
 // rawRequest is a request built by hand and signed by the SDK's signer over the headers in
@@ -149,4 +155,123 @@ func message(body map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// Twenty CreateSecret calls for one name at once, on both stores. With one ClientRequestToken
+// (and value) they are one request retried: all get the one secret (on PostgreSQL the creates
+// that lost the insert answered ResourceExistsException). With distinct tokens one creates it and
+// the others get ResourceExistsException. Never an internal error. On PostgreSQL the test holds a
+// lock that lets every create look for the secret but none insert it until all twenty wait at
+// the insert, so the race happens every time.
+func TestConcurrentCreateSecret(t *testing.T) {
+	servertest.EachStore(t, func(t *testing.T, store string) {
+		env := servertest.Start(t, servertest.Options{Store: store})
+		sm := secretsmanager.NewFromConfig(env.AWS())
+		race := func(name string, token func(i int) string) []string {
+			answers := make([]string, 20)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			var gate *insertGate
+			if store != "" {
+				gate = holdInserts(t, store, "secrets")
+			}
+			for i := range answers {
+				wg.Go(func() {
+					<-start
+					out, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name),
+						SecretString: aws.String("v"), ClientRequestToken: aws.String(token(i))})
+					var ae smithy.APIError
+					switch {
+					case err == nil:
+						answers[i] = aws.ToString(out.ARN)
+					case errors.As(err, &ae):
+						answers[i] = "error " + ae.ErrorCode()
+					default:
+						answers[i] = "error " + err.Error()
+					}
+				})
+			}
+			close(start)
+			if gate != nil {
+				gate.openWhen(t, 10)
+			}
+			wg.Wait()
+			return answers
+		}
+		same := race("retried", func(int) string { return "a3f1c2d4-0000-4000-8000-000000000001" })
+		for i, a := range same {
+			if a != same[0] || strings.HasPrefix(a, "error ") {
+				t.Fatalf("one token: answers %q; want the one secret for all (answer %d differs)", same, i)
+			}
+		}
+		distinct := race("contended", func(i int) string { return fmt.Sprintf("a3f1c2d4-0000-4000-8000-%012d", i) })
+		won := 0
+		for _, a := range distinct {
+			switch {
+			case a == "error ResourceExistsException":
+			case strings.HasPrefix(a, "error "):
+				t.Fatalf("distinct tokens: answers %q", distinct)
+			default:
+				won++
+			}
+		}
+		if won != 1 {
+			t.Fatalf("distinct tokens: %d creates succeeded (%q), want 1", won, distinct)
+		}
+	})
+}
+
+// insertGate holds a lock on a table of a PostgreSQL store under which reads go on and inserts
+// wait, so that racing creates all look before any inserts.
+type insertGate struct {
+	db    *sql.DB
+	tx    *sql.Tx
+	table string
+	once  sync.Once
+}
+
+func holdInserts(t *testing.T, dsn, table string) *insertGate {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	g := &insertGate{db: db, tx: tx, table: table}
+	t.Cleanup(g.release)
+	return g
+}
+
+func (g *insertGate) release() {
+	g.once.Do(func() {
+		_ = g.tx.Rollback()
+		g.db.Close()
+	})
+}
+
+// openWhen waits until at least n inserts wait at the gate (the store's pool may hold fewer
+// connections than there are racers), then opens it.
+func (g *insertGate) openWhen(t *testing.T, n int) {
+	t.Helper()
+	defer g.release()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		err := g.db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO ` + g.table + `%'`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d inserts into %s reached the gate", waiting, n, g.table)
+		}
+	}
 }
