@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	be "encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,8 +16,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/surveyorhq/surveyor/internal/connector"
 	"github.com/surveyorhq/surveyor/internal/discovery"
@@ -113,33 +113,61 @@ func serve(t *testing.T, env []string, args ...string) *process {
 	return nil
 }
 
-// blockedSource is a PostgreSQL database whose scan blocks until release is called: a view's
-// definition cannot be read while another session holds an exclusive lock on its table.
+// blockedSource is a PostgreSQL database whose scan blocks until release is called: the source's
+// address is a gate that lets each connection's startup through (so the connection opens) and
+// then holds what the client sends — the scan's BEGIN — until release opens it. (A lock on a
+// table no longer blocks a scan: the scan leaves a locked relation out and reports it failed.)
 func blockedSource(t *testing.T) (src connector.Source, release func()) {
 	t.Helper()
 	d := testdb.New(t, connector.Postgres, "surveyor_slow")
 	d.Exec(t, "CREATE TABLE t (id int PRIMARY KEY)", "CREATE VIEW v AS SELECT id FROM t")
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testdb.PGDSN(d.Source))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	open := make(chan struct{})
+	upstream := net.JoinHostPort(d.Source.Host, fmt.Sprint(d.Source.Port))
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go gate(c, upstream, open)
+		}
+	}()
 	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			tx.Rollback(ctx)
-			conn.Close(ctx)
-		})
+	release = func() { once.Do(func() { close(open) }) }
+	t.Cleanup(func() { release(); ln.Close() })
+	src = d.Source
+	src.Host, src.Port = "127.0.0.1", ln.Addr().(*net.TCPAddr).Port
+	src.Params = map[string]string{"sslmode": "disable"} // the gate reads the startup message
+	return src, release
+}
+
+// gate forwards c to upstream: the server's answers at once, the client's startup message at
+// once, and the rest of what the client sends once open is closed.
+func gate(c net.Conn, upstream string, open <-chan struct{}) {
+	defer c.Close()
+	u, err := net.Dial("tcp", upstream)
+	if err != nil {
+		return
 	}
-	t.Cleanup(release)
-	return d.Source, release
+	defer u.Close()
+	go func() { io.Copy(c, u); c.Close() }()
+	var size [4]byte // the startup message: an int32 length (itself included), then the rest
+	if _, err := io.ReadFull(c, size[:]); err != nil {
+		return
+	}
+	n := int64(be.BigEndian.Uint32(size[:])) - 4
+	if _, err := u.Write(size[:]); err != nil {
+		return
+	}
+	if _, err := io.CopyN(u, c, n); err != nil {
+		return
+	}
+	<-open
+	io.Copy(u, c)
 }
 
 func enqueue(t *testing.T, db *store.DB, source string, cfg discovery.Config) runs.Run {
@@ -190,7 +218,7 @@ func activityCount(t *testing.T, db *store.DB, runID string) int {
 }
 
 func pgConfig(src connector.Source) discovery.Config {
-	return discovery.Config{Engine: "postgres", Host: src.Host, Port: src.Port, User: src.User, Database: src.Database}
+	return discovery.Config{Engine: "postgres", Host: src.Host, Port: src.Port, User: src.User, Database: src.Database, Params: src.Params}
 }
 
 func TestKilledServerRunFinishesOnceAfterRestart(t *testing.T) {

@@ -66,6 +66,10 @@ type Config struct {
 	// columns to keep (in the table's order). Tables not named keep all their columns; keys,
 	// indexes and foreign keys over a dropped column are dropped with it.
 	Columns map[string][]string `json:"columns,omitempty"`
+	// EmptyIsResult makes a read that selects no table a success with no assets, for a façade
+	// that reports an empty selection in its own words (AppSync: "Imported SQL schema is
+	// empty."); without it such a read fails saying what exists.
+	EmptyIsResult bool `json:"emptyIsResult,omitempty"`
 	// ListNamespaces also records the source's namespaces (schemas) in the run result.
 	ListNamespaces bool `json:"listNamespaces,omitempty"`
 	// StatementTimeoutSeconds bounds each catalog query; 0 means the connector default.
@@ -144,7 +148,7 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 		return (cfg.Database == "" || src.Engine == connector.SQLite || ref.Database == src.Database) &&
 			opts.Filter.Table(ref.Database, ref.Namespace, ref.Table)
 	}
-	if err := j.checkScope(ctx, src, opts, snap, countInScope(snap, inScope)); err != nil {
+	if err := j.checkScope(ctx, src, opts, snap, countInScope(snap, inScope)); err != nil && !cfg.EmptyIsResult {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("discover %s: %w", src.Redacted(), ctx.Err())
 		}

@@ -180,7 +180,7 @@ func (f *Facade) StartDataSourceIntrospection(ctx context.Context, in *StartInpu
 	now := f.Now().UTC()
 	doc := introspection{ID: id, RunID: id, ResourceArn: *c.ResourceArn, SecretArn: sec.ARN,
 		DatabaseName: dbName, Engine: engine, CreatedAt: now}
-	cfg := discovery.Config{SecretID: sec.ARN, Database: dbName, Rules: rulesFor(engine, dbName)}
+	cfg := discovery.Config{SecretID: sec.ARN, Database: dbName, Rules: rulesFor(engine, dbName), EmptyIsResult: true}
 	if engine == connector.SQLite && attach != "" {
 		cfg.Params = map[string]string{"attach": attach}
 	}
