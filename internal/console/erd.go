@@ -331,19 +331,38 @@ func components(g *erdGraph) [][]int {
 
 // layoutComponent places one connected group, from its top-left corner.
 func layoutComponent(g *erdGraph, comp []int) []*erdNode {
+	c := newComponent(g, comp)
+	rows := c.rows(c.layers())
+	c.sweep(rows)
+	return c.place(rows)
+}
+
+// component is one connected group of tables being laid out: its foreign-key edges both ways.
+type component struct {
+	g        *erdGraph
+	nodes    []int
+	parents  map[int][]int // child → referenced tables
+	children map[int][]int
+}
+
+func newComponent(g *erdGraph, comp []int) *component {
 	in := map[int]bool{}
 	for _, i := range comp {
 		in[i] = true
 	}
-	parents := map[int][]int{} // child → referenced tables
-	children := map[int][]int{}
+	c := &component{g: g, nodes: comp, parents: map[int][]int{}, children: map[int][]int{}}
 	for _, e := range g.edges {
 		if e.from != e.to && in[e.from] {
-			parents[e.from] = append(parents[e.from], e.to)
-			children[e.to] = append(children[e.to], e.from)
+			c.parents[e.from] = append(c.parents[e.from], e.to)
+			c.children[e.to] = append(c.children[e.to], e.from)
 		}
 	}
-	// Layers by longest path from the referenced tables; a cycle is cut where it is met.
+	return c
+}
+
+// layers numbers each node by its longest path from the referenced tables; a cycle is cut where
+// it is met.
+func (c *component) layers() map[int]int {
 	layer := map[int]int{}
 	state := map[int]int{} // 1 visiting, 2 done
 	var visit func(n int) int
@@ -356,7 +375,7 @@ func layoutComponent(g *erdGraph, comp []int) []*erdNode {
 		}
 		state[n] = 1
 		l := 0
-		for _, p := range parents[n] {
+		for _, p := range c.parents[n] {
 			if pl := visit(p); pl >= 0 {
 				l = max(l, pl+1)
 			}
@@ -364,25 +383,29 @@ func layoutComponent(g *erdGraph, comp []int) []*erdNode {
 		state[n], layer[n] = 2, l
 		return l
 	}
-	for _, i := range comp {
+	for _, i := range c.nodes {
 		visit(i)
 	}
-	// Rows: each layer's nodes, wrapped so that the group comes out about as wide as the frame.
+	return layer
+}
+
+// rows puts each layer's nodes in rows, hubs first, wrapped so that the group comes out about as
+// wide as the frame.
+func (c *component) rows(layer map[int]int) [][]int {
+	g := c.g
 	sumW, sumH := 0.0, 0.0
-	for _, i := range comp {
+	for _, i := range c.nodes {
 		sumW += g.nodes[i].w + gapX
 		sumH += g.nodes[i].h + gapY
 	}
-	n := float64(len(comp))
+	n := float64(len(c.nodes))
 	maxRowNodes := max(4, int(math.Ceil(math.Sqrt(n*aspect*(sumH/n)/(sumW/n)))))
 	byLayer := map[int][]int{}
 	top := 0
-	for _, i := range comp {
+	for _, i := range c.nodes {
 		byLayer[layer[i]] = append(byLayer[layer[i]], i)
 		top = max(top, layer[i])
-	}
-	for _, i := range comp {
-		g.nodes[i].order = float64(len(children[i])) // hubs first before the sweeps
+		g.nodes[i].order = float64(len(c.children[i])) // hubs first before the sweeps
 	}
 	var rows [][]int
 	for l := 0; l <= top; l++ {
@@ -394,16 +417,22 @@ func layoutComponent(g *erdGraph, comp []int) []*erdNode {
 			nodes = nodes[n:]
 		}
 	}
-	position := func() {
-		for r, row := range rows {
-			for k, i := range row {
-				g.nodes[i].row, g.nodes[i].order = r, float64(k)
-			}
+	c.position(rows)
+	return rows
+}
+
+// position records each node's row and its place in it.
+func (c *component) position(rows [][]int) {
+	for r, row := range rows {
+		for k, i := range row {
+			c.g.nodes[i].row, c.g.nodes[i].order = r, float64(k)
 		}
 	}
-	position()
-	// Barycenter sweeps: order each row by the mean position of its neighbours.
-	neighbours := func(i int) []int { return append(slices.Clone(parents[i]), children[i]...) }
+}
+
+// sweep orders each row by the mean position of its neighbours in other rows (barycenter
+// sweeps, down and up), so that edges cross less.
+func (c *component) sweep(rows [][]int) {
 	for sweep := 0; sweep < 6; sweep++ {
 		for r := range rows {
 			idx := r
@@ -413,24 +442,36 @@ func layoutComponent(g *erdGraph, comp []int) []*erdNode {
 			row := rows[idx]
 			bary := map[int]float64{}
 			for _, i := range row {
-				sum, n := 0.0, 0
-				for _, m := range neighbours(i) {
-					if g.nodes[m].row != idx {
-						sum += g.nodes[m].order / float64(max(len(rows[g.nodes[m].row])-1, 1))
-						n++
-					}
-				}
-				if n == 0 {
-					bary[i] = g.nodes[i].order / float64(max(len(row)-1, 1))
-				} else {
-					bary[i] = sum / float64(n)
-				}
+				bary[i] = c.barycenter(rows, idx, i)
 			}
 			slices.SortStableFunc(row, func(a, b int) int { return cmp.Compare(bary[a], bary[b]) })
-			position()
+			c.position(rows)
 		}
 	}
-	// Coordinates: rows centred on the widest.
+}
+
+// barycenter is the mean relative position of node i's neighbours outside its row idx, or its
+// own relative position when it has none.
+func (c *component) barycenter(rows [][]int, idx, i int) float64 {
+	nodes := c.g.nodes
+	sum, n := 0.0, 0
+	for _, ms := range [][]int{c.parents[i], c.children[i]} {
+		for _, m := range ms {
+			if nodes[m].row != idx {
+				sum += nodes[m].order / float64(max(len(rows[nodes[m].row])-1, 1))
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return nodes[i].order / float64(max(len(rows[idx])-1, 1))
+	}
+	return sum / float64(n)
+}
+
+// place gives the nodes their coordinates: rows top to bottom, each centred on the widest.
+func (c *component) place(rows [][]int) []*erdNode {
+	g := c.g
 	widths := make([]float64, len(rows))
 	widest := 0.0
 	for r, row := range rows {
