@@ -120,94 +120,111 @@ type applier struct {
 
 // batch applies a run of items, in reference order, with their encodings.
 func (a *applier) batch(ctx context.Context, its []item, enc []encoded) error {
-	in := a.in
-	known, err := lookupExisting(ctx, a.tx, in.AccountID, in.SourceID, its)
+	known, err := lookupExisting(ctx, a.tx, a.in.AccountID, a.in.SourceID, its)
 	if err != nil {
 		return err
 	}
-	var (
-		assetRows, revisionRows, activityRows, refRows [][]any
-		unmissing, metaRows, revised                   []any
-	)
-	activity := func(ref schema.Ref, assetID, status, message string) {
-		a.seq++
-		var id, msg any
-		if assetID != "" {
-			id = assetID
-		}
-		if message != "" {
-			msg = message
-		}
-		activityRows = append(activityRows, []any{in.RunID, a.seq, id, ref.Database, ref.Namespace, ref.Table, status, msg, a.now})
-	}
+	var rows batchRows
 	for i, it := range its {
-		e := known[it.ref]
-		switch {
-		case it.table == nil:
-			a.st.Failed++
-			activity(it.ref, idOf(e), StatusFailed, it.reason)
-			continue
-		case it.table.Meta.NoAccess:
-			a.st.Skipped++
-			activity(it.ref, idOf(e), StatusNoAccess, "")
-			if e != nil && e.missing {
-				unmissing = append(unmissing, e.id)
-			}
-			continue
-		}
-		doc, fp, meta := enc[i].doc, enc[i].fingerprint, enc[i].meta
-		switch {
-		case e == nil:
-			a.st.Added++
-			id := a.c.newID()
-			assetRows = append(assetRows, []any{id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
-				string(it.table.Kind), 1, fp, meta, searchText(it.table), a.now, a.now})
-			revisionRows = append(revisionRows, []any{id, 1, fp, string(doc), meta, in.RunID, a.now})
-			revised, refRows = append(revised, id), append(refRows, referenceRows(id, it.ref, it.table)...)
-			activity(it.ref, id, StatusCreated, problems(it.table))
-		case e.fingerprint != fp:
-			a.st.Updated++
-			rev := e.revision + 1
-			assetRows = append(assetRows, []any{e.id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
-				string(it.table.Kind), rev, fp, meta, searchText(it.table), a.now, a.now})
-			revisionRows = append(revisionRows, []any{e.id, rev, fp, string(doc), meta, in.RunID, a.now})
-			revised, refRows = append(revised, e.id), append(refRows, referenceRows(e.id, it.ref, it.table)...)
-			activity(it.ref, e.id, StatusUpdated, problems(it.table))
-		default:
-			a.st.Unchanged++
-			if e.missing {
-				unmissing = append(unmissing, e.id)
-			}
-			if e.meta != meta {
-				metaRows = append(metaRows, e.id, meta)
-			}
-			activity(it.ref, e.id, StatusUnchanged, problems(it.table))
-		}
+		a.compare(&rows, it, known[it.ref], enc[i])
 	}
+	return a.write(ctx, &rows)
+}
 
-	// Assets first: revisions reference them.
+// batchRows is what one batch writes: rows of the multi-row INSERTs, and the asset ids whose
+// missing flag, meta or references change.
+type batchRows struct {
+	assets, revisions, activities, refs [][]any
+	unmissing, meta, revised            []any
+}
+
+// activity adds the activity row of one asset of the run.
+func (a *applier) activity(rows *batchRows, ref schema.Ref, assetID, status, message string) {
+	a.seq++
+	var id, msg any
+	if assetID != "" {
+		id = assetID
+	}
+	if message != "" {
+		msg = message
+	}
+	rows.activities = append(rows.activities, []any{a.in.RunID, a.seq, id, ref.Database, ref.Namespace, ref.Table, status, msg, a.now})
+}
+
+// compare decides what one item of the snapshot is against what the catalog has (e, nil when
+// the asset is new) — failed, skipped, added, updated or unchanged — counts it, and adds its rows.
+func (a *applier) compare(rows *batchRows, it item, e *existing, enc encoded) {
+	switch {
+	case it.table == nil:
+		a.st.Failed++
+		a.activity(rows, it.ref, idOf(e), StatusFailed, it.reason)
+		return
+	case it.table.Meta.NoAccess:
+		a.st.Skipped++
+		a.activity(rows, it.ref, idOf(e), StatusNoAccess, "")
+		if e != nil && e.missing {
+			rows.unmissing = append(rows.unmissing, e.id)
+		}
+		return
+	}
+	switch {
+	case e == nil:
+		a.st.Added++
+		id := a.c.newID()
+		a.revise(rows, it, id, 1, enc)
+		a.activity(rows, it.ref, id, StatusCreated, problems(it.table))
+	case e.fingerprint != enc.fingerprint:
+		a.st.Updated++
+		a.revise(rows, it, e.id, e.revision+1, enc)
+		a.activity(rows, it.ref, e.id, StatusUpdated, problems(it.table))
+	default:
+		a.st.Unchanged++
+		if e.missing {
+			rows.unmissing = append(rows.unmissing, e.id)
+		}
+		if e.meta != enc.meta {
+			rows.meta = append(rows.meta, e.id, enc.meta)
+		}
+		a.activity(rows, it.ref, e.id, StatusUnchanged, problems(it.table))
+	}
+}
+
+// revise adds the rows of a new revision rev of asset id: the asset's row (inserted or
+// updated), the revision and its foreign-key references.
+func (a *applier) revise(rows *batchRows, it item, id string, rev int, enc encoded) {
+	in := a.in
+	rows.assets = append(rows.assets, []any{id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
+		string(it.table.Kind), rev, enc.fingerprint, enc.meta, searchText(it.table), a.now, a.now})
+	rows.revisions = append(rows.revisions, []any{id, rev, enc.fingerprint, string(enc.doc), enc.meta, in.RunID, a.now})
+	rows.revised = append(rows.revised, id)
+	rows.refs = append(rows.refs, referenceRows(id, it.ref, it.table)...)
+}
+
+// write writes one batch's rows, assets first (revisions reference them).
+func (a *applier) write(ctx context.Context, rows *batchRows) error {
+	runID := a.in.RunID
 	if err := insertRows(ctx, a.tx, `INSERT INTO assets (id, account_id, source_id, database_name, namespace_name, table_name,
-		kind, revision, fingerprint, meta, search_text, created_at, updated_at) VALUES `, assetRows,
+		kind, revision, fingerprint, meta, search_text, created_at, updated_at) VALUES `, rows.assets,
 		` ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, revision = excluded.revision, fingerprint = excluded.fingerprint,
 		missing = 0, meta = excluded.meta, search_text = excluded.search_text, updated_at = excluded.updated_at`); err != nil {
-		return fmt.Errorf("write assets of run %s: %w", in.RunID, err)
+		return fmt.Errorf("write assets of run %s: %w", runID, err)
 	}
 	if err := insertRows(ctx, a.tx, `INSERT INTO asset_revisions (asset_id, revision, fingerprint, document, meta, run_id, created_at) VALUES `,
-		revisionRows, ""); err != nil {
-		return fmt.Errorf("write revisions of run %s: %w", in.RunID, err)
+		rows.revisions, ""); err != nil {
+		return fmt.Errorf("write revisions of run %s: %w", runID, err)
 	}
-	if err := writeReferences(ctx, a.tx, revised, refRows); err != nil {
-		return fmt.Errorf("write foreign key references of run %s: %w", in.RunID, err)
+	if err := writeReferences(ctx, a.tx, rows.revised, rows.refs); err != nil {
+		return fmt.Errorf("write foreign key references of run %s: %w", runID, err)
 	}
-	if err := setMissing(ctx, a.tx, unmissing, false, a.now); err != nil {
-		return fmt.Errorf("clear missing assets of run %s: %w", in.RunID, err)
+	if err := setMissing(ctx, a.tx, rows.unmissing, false, a.now); err != nil {
+		return fmt.Errorf("clear missing assets of run %s: %w", runID, err)
 	}
-	if err := refreshMeta(ctx, a.tx, metaRows); err != nil {
-		return fmt.Errorf("refresh meta of run %s: %w", in.RunID, err)
+	if err := refreshMeta(ctx, a.tx, rows.meta); err != nil {
+		return fmt.Errorf("refresh meta of run %s: %w", runID, err)
 	}
 	if err := insertRows(ctx, a.tx, `INSERT INTO activities (run_id, seq, asset_id, database_name, namespace_name, table_name,
-		status, error_message, created_at) VALUES `, activityRows, ""); err != nil {
-		return fmt.Errorf("write activities of run %s: %w", in.RunID, err)
+		status, error_message, created_at) VALUES `, rows.activities, ""); err != nil {
+		return fmt.Errorf("write activities of run %s: %w", runID, err)
 	}
 	return nil
 }
