@@ -477,39 +477,68 @@ func (p *planner) addTable(hashPartitioned bool) {
 	p.m.tables = append(p.m.tables, t)
 }
 
-// decorate adds a generated column, checks, unique constraints and indexes to t.
+// decorate adds a generated column, checks, unique constraints and indexes to t. (The order of
+// the random draws is the schema's: the same seed gives the same schema.)
 func (p *planner) decorate(t *table, uniques bool) {
 	if p.chance(20) {
-		for i := range t.cols {
-			c := &t.cols[i]
-			if c.autoID || c.genFn != "" || slices.Contains(t.pk, c.name) || t.inForeignKey(c.name) {
-				continue
-			}
-			g := column{genSrc: c.name, genStored: p.dialect == Postgres || p.chance(50)}
-			switch c.typ {
-			case tInt, tBigint, tSmallint:
-				g.name, g.typ, g.genFn = c.name+"_bucket", tBigint, "mod"
-			case tVarchar:
-				g.name, g.typ, g.genFn, g.length = c.name+"_lower", tVarchar, "lower", c.length
-			default:
-				continue
-			}
-			if t.column(g.name) != nil {
-				continue
-			}
-			t.cols = append(t.cols, g)
-			break
-		}
+		p.addGenerated(t)
 	}
 	if p.chance(15) {
-		for _, c := range t.cols {
-			// MariaDB refuses a CHECK on a column that a foreign key action may change.
-			if (c.typ == tInt || c.typ == tNumeric) && c.genFn == "" && !slices.Contains(t.pk, c.name) && !t.inForeignKey(c.name) {
-				t.checks = append(t.checks, check{name: fmt.Sprintf("%s_ck%d", t.name, len(t.checks)+1), col: c.name})
-				break
-			}
+		addCheck(t)
+	}
+	candidates := indexCandidates(t)
+	if len(candidates) == 0 {
+		return
+	}
+	if uniques && p.chance(25) {
+		p.addUnique(t, candidates)
+	}
+	p.addIndexes(t, candidates)
+	for i := range t.uniques {
+		t.uniques[i].name = fmt.Sprintf("%s_uq%d", t.name, i+1)
+	}
+	for i := range t.indexes {
+		t.indexes[i].name = fmt.Sprintf("%s_ix%d", t.name, i+1)
+	}
+}
+
+// addGenerated adds a generated column over the first plain integer or varchar column.
+func (p *planner) addGenerated(t *table) {
+	for i := range t.cols {
+		c := &t.cols[i]
+		if c.autoID || c.genFn != "" || slices.Contains(t.pk, c.name) || t.inForeignKey(c.name) {
+			continue
+		}
+		g := column{genSrc: c.name, genStored: p.dialect == Postgres || p.chance(50)}
+		switch c.typ {
+		case tInt, tBigint, tSmallint:
+			g.name, g.typ, g.genFn = c.name+"_bucket", tBigint, "mod"
+		case tVarchar:
+			g.name, g.typ, g.genFn, g.length = c.name+"_lower", tVarchar, "lower", c.length
+		default:
+			continue
+		}
+		if t.column(g.name) != nil {
+			continue
+		}
+		t.cols = append(t.cols, g)
+		return
+	}
+}
+
+// addCheck adds a check on the first plain numeric column.
+func addCheck(t *table) {
+	for _, c := range t.cols {
+		// MariaDB refuses a CHECK on a column that a foreign key action may change.
+		if (c.typ == tInt || c.typ == tNumeric) && c.genFn == "" && !slices.Contains(t.pk, c.name) && !t.inForeignKey(c.name) {
+			t.checks = append(t.checks, check{name: fmt.Sprintf("%s_ck%d", t.name, len(t.checks)+1), col: c.name})
+			return
 		}
 	}
+}
+
+// indexCandidates are t's columns an index or unique constraint may use.
+func indexCandidates(t *table) []string {
 	var candidates []string
 	for i := range t.cols {
 		c := &t.cols[i]
@@ -517,24 +546,29 @@ func (p *planner) decorate(t *table, uniques bool) {
 			candidates = append(candidates, c.name)
 		}
 	}
-	if len(candidates) == 0 {
-		return
-	}
-	if uniques && p.chance(25) {
-		for _, name := range candidates {
-			if c := t.column(name); c.typ == tVarchar || c.typ == tUUID {
-				u := unique{cols: []string{name}}
-				if p.chance(30) {
-					u.cols = append(u.cols, p.pick(candidates))
-					if u.cols[1] == name {
-						u.cols = u.cols[:1]
-					}
+	return candidates
+}
+
+// addUnique adds a unique constraint on a varchar or uuid candidate, sometimes with a second column.
+func (p *planner) addUnique(t *table, candidates []string) {
+	for _, name := range candidates {
+		if c := t.column(name); c.typ == tVarchar || c.typ == tUUID {
+			u := unique{cols: []string{name}}
+			if p.chance(30) {
+				u.cols = append(u.cols, p.pick(candidates))
+				if u.cols[1] == name {
+					u.cols = u.cols[:1]
 				}
-				t.uniques = append(t.uniques, u)
-				break
 			}
+			t.uniques = append(t.uniques, u)
+			return
 		}
 	}
+}
+
+// addIndexes adds, by chance, a multi-column index and a single-column one (partial or over
+// lower() where the dialect has them).
+func (p *planner) addIndexes(t *table, candidates []string) {
 	if len(candidates) >= 2 && p.chance(40) {
 		ix := index{}
 		k := 2 + p.rng.IntN(2)
@@ -560,12 +594,6 @@ func (p *planner) decorate(t *table, uniques bool) {
 			}
 		}
 		t.indexes = append(t.indexes, ix)
-	}
-	for i := range t.uniques {
-		t.uniques[i].name = fmt.Sprintf("%s_uq%d", t.name, i+1)
-	}
-	for i := range t.indexes {
-		t.indexes[i].name = fmt.Sprintf("%s_ix%d", t.name, i+1)
 	}
 }
 
