@@ -58,34 +58,54 @@ func run(bin string, duration, warmup time.Duration, conns int) error {
 			return fmt.Errorf("build: %w", err)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	creds, stop, err := startServer(bin, filepath.Join(tmp, "data"))
 	if err != nil {
 		return err
 	}
+	defer stop()
+	call := caller(creds, conns)
+	if code, err := call("CreateSecret", []byte(`{"Name":"load/db","SecretString":"{\"username\":\"app\",\"password\":\"load-test\"}"}`)); err != nil || code != 200 {
+		return fmt.Errorf("create secret: %d %v", code, err)
+	}
+	latencies, failures := hammer(call, []byte(`{"SecretId":"load/db"}`), conns, warmup, duration)
+	report(latencies, failures, conns, duration)
+	return nil
+}
+
+// startServer starts `surveyor serve` on a free loopback port with a new data directory and
+// waits for the credentials it writes; stop interrupts it and waits for it to exit.
+func startServer(bin, dataDir string) (creds server.Credentials, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return creds, nil, err
+	}
 	addr := ln.Addr().String()
 	ln.Close()
-	dataDir := filepath.Join(tmp, "data")
 	srv := exec.Command(bin, "serve", "--data-dir", dataDir, "--listen", addr, "--log-level", "warn")
 	srv.Stderr = os.Stderr
 	if err := srv.Start(); err != nil {
-		return err
+		return creds, nil, err
 	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-
-	var creds server.Credentials
+	stop = func() { srv.Process.Signal(os.Interrupt); srv.Wait() }
 	for i := 0; ; i++ {
 		if creds, err = server.ReadCredentials(dataDir); err == nil {
-			break
+			return creds, stop, nil
 		}
 		if i > 200 {
-			return fmt.Errorf("server did not start: %w", err)
+			stop()
+			return creds, nil, fmt.Errorf("server did not start: %w", err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// caller returns a function that sends one signed Secrets Manager request and returns its
+// HTTP status, over a client keeping conns connections.
+func caller(creds server.Credentials, conns int) func(target string, body []byte) (int, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
 	signer := v4.NewSigner()
 	awsCreds := aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
-	call := func(target string, body []byte) (int, error) {
+	return func(target string, body []byte) (int, error) {
 		req, _ := http.NewRequest("POST", creds.Endpoint+"/", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 		req.Header.Set("X-Amz-Target", "secretsmanager."+target)
@@ -101,18 +121,17 @@ func run(bin string, duration, warmup time.Duration, conns int) error {
 		res.Body.Close()
 		return res.StatusCode, nil
 	}
-	if code, err := call("CreateSecret", []byte(`{"Name":"load/db","SecretString":"{\"username\":\"app\",\"password\":\"load-test\"}"}`)); err != nil || code != 200 {
-		return fmt.Errorf("create secret: %d %v", code, err)
-	}
-	get := []byte(`{"SecretId":"load/db"}`)
+}
 
+// hammer sends GetSecretValue with body on conns connections for warmup and then duration, and
+// returns the sorted latencies of the successful calls after the warmup and how many failed.
+func hammer(call func(string, []byte) (int, error), body []byte, conns int, warmup, duration time.Duration) ([]time.Duration, int) {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
 		failures  int
 	)
-	start := time.Now()
-	measureFrom := start.Add(warmup)
+	measureFrom := time.Now().Add(warmup)
 	end := measureFrom.Add(duration)
 	var wg sync.WaitGroup
 	for i := 0; i < conns; i++ {
@@ -124,7 +143,7 @@ func run(bin string, duration, warmup time.Duration, conns int) error {
 				if t0.After(end) {
 					break
 				}
-				code, err := call("GetSecretValue", get)
+				code, err := call("GetSecretValue", body)
 				d := time.Since(t0)
 				if t0.Before(measureFrom) {
 					continue
@@ -143,6 +162,11 @@ func run(bin string, duration, warmup time.Duration, conns int) error {
 	}
 	wg.Wait()
 	slices.Sort(latencies)
+	return latencies, failures
+}
+
+// report prints the measurement as a Markdown table row.
+func report(latencies []time.Duration, failures, conns int, duration time.Duration) {
 	pct := func(p float64) time.Duration {
 		if len(latencies) == 0 {
 			return 0
@@ -154,7 +178,6 @@ func run(bin string, duration, warmup time.Duration, conns int) error {
 	fmt.Printf("| %d | %d | %d | %.0f | %s | %s | %s | %s |\n", conns, len(latencies), failures, rps,
 		round(pct(.5)), round(pct(.9)), round(pct(.99)), round(pct(1)))
 	fmt.Printf("\nmachine: %d cores, %s; load generator and server share the machine\n", runtime.NumCPU(), runtime.Version())
-	return nil
 }
 
 func round(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
