@@ -209,7 +209,6 @@ func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) 
 		d.parser = startParser()
 		defer d.parser.wait()
 	}
-
 	err := s.query(ctx, "read tables of "+db, inSchema(qObjects, db), nil, func(r *sql.Rows) error {
 		var typ, name, tbl string
 		var text sql.NullString
@@ -222,11 +221,18 @@ func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.readColumns(ctx, d); err != nil {
-		return nil, err
+	for _, step := range []func(context.Context, *dbScan) error{s.readColumns, s.readForeignKeys, s.readIndexes, s.readStat1, s.readSizes} {
+		if err := step(ctx, d); err != nil {
+			return nil, err
+		}
 	}
+	return d, nil
+}
 
-	err = s.query(ctx, "read foreign keys of "+db, inSchema(qForeignKeys, db), []any{db}, func(r *sql.Rows) error {
+// readForeignKeys adds the foreign keys of d's tables.
+func (s *session) readForeignKeys(ctx context.Context, d *dbScan) error {
+	db := d.name
+	return s.query(ctx, "read foreign keys of "+db, inSchema(qForeignKeys, db), []any{db}, func(r *sql.Rows) error {
 		var tbl, ref, from, onUpdate, onDelete string
 		var to sql.NullString
 		var rawID any
@@ -251,14 +257,15 @@ func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) 
 		}
 		return nil
 	}, nil)
-	if err != nil {
-		return nil, err
-	}
+}
 
+// readIndexes adds the index columns of d's tables, once the CREATE INDEX statements are parsed.
+func (s *session) readIndexes(ctx context.Context, d *dbScan) error {
 	if d.parser != nil {
 		d.parser.wait() // the index rows need the parsed CREATE INDEX statements
 	}
-	err = s.query(ctx, "read indexes of "+db, inSchema(qIndexes, db), []any{db, db}, func(r *sql.Rows) error {
+	db := d.name
+	return s.query(ctx, "read indexes of "+db, inSchema(qIndexes, db), []any{db, db}, func(r *sql.Rows) error {
 		var tbl, idx, origin string
 		var unique, partial bool
 		var seqno, cid any
@@ -274,31 +281,34 @@ func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) 
 		ts.addIndexPart(d, idx, unique, origin, partial, asInt(seqno), asInt(cid), col.String, desc)
 		return nil
 	}, nil)
-	if err != nil {
-		return nil, err
-	}
+}
 
-	if d.stat1 {
-		err = s.query(ctx, "read sqlite_stat1 of "+db, inSchema(qStat1, db), nil, func(r *sql.Rows) error {
-			var tbl string
-			var stat sql.NullString
-			if err := r.Scan(&tbl, &stat); err != nil {
-				return err
-			}
-			if ts := d.tables[tbl]; ts != nil {
-				n, err := strconv.ParseInt(strings.Fields(stat.String + " x")[0], 10, 64)
-				if err == nil && (ts.rows == nil || n > *ts.rows) {
-					ts.rows = &n
-				}
-			}
-			return nil
-		}, nil)
-		if err != nil {
-			return nil, err
+// readStat1 takes row counts from sqlite_stat1, when ANALYZE made one.
+func (s *session) readStat1(ctx context.Context, d *dbScan) error {
+	if !d.stat1 {
+		return nil
+	}
+	return s.query(ctx, "read sqlite_stat1 of "+d.name, inSchema(qStat1, d.name), nil, func(r *sql.Rows) error {
+		var tbl string
+		var stat sql.NullString
+		if err := r.Scan(&tbl, &stat); err != nil {
+			return err
 		}
-	}
+		if ts := d.tables[tbl]; ts != nil {
+			n, err := strconv.ParseInt(strings.Fields(stat.String + " x")[0], 10, 64)
+			if err == nil && (ts.rows == nil || n > *ts.rows) {
+				ts.rows = &n
+			}
+		}
+		return nil
+	}, nil)
+}
 
-	err = s.query(ctx, "read dbstat of "+db, qDBStat, []any{db}, func(r *sql.Rows) error {
+// readSizes adds up each table's pages and its indexes' from dbstat. Sizes are optional: dbstat
+// may be missing from the build, and it walks every page, so on a huge file it may hit the
+// statement timeout. Then sizes are unknown; only the caller's cancellation stops the scan.
+func (s *session) readSizes(ctx context.Context, d *dbScan) error {
+	err := s.query(ctx, "read dbstat of "+d.name, qDBStat, []any{d.name}, func(r *sql.Rows) error {
 		var name string
 		var size int64
 		if err := r.Scan(&name, &size); err != nil {
@@ -316,17 +326,14 @@ func (s *session) readDatabase(ctx context.Context, db string) (*dbScan, error) 
 		return nil
 	}, nil)
 	if err != nil {
-		// Sizes are optional: dbstat may be missing from the build, and it walks every page, so
-		// on a huge file it may hit the statement timeout. Then sizes are unknown; only the
-		// caller's cancellation stops the scan.
 		if ctx.Err() != nil {
-			return nil, err
+			return err
 		}
 		for _, ts := range d.tables {
 			ts.size = nil
 		}
 	}
-	return d, nil
+	return nil
 }
 
 // addObject records one row of sqlite_schema.
@@ -496,42 +503,59 @@ func (ts *tableScan) finish(d *dbScan) schema.Table {
 		t.ViewDefinition = ts.view
 		return t
 	}
-	ct := &ts.create
-	setOption := func(k, v string) {
-		if t.Options == nil {
-			t.Options = map[string]string{}
-		}
-		t.Options[k] = v
-	}
-	if ct.WithoutRowid {
-		setOption("without_rowid", "true")
-	}
-	if ct.Strict {
-		setOption("strict", "true")
-	}
-	if ct.AutoIncr {
-		setOption("autoincrement", "true")
-	}
-	if ct.Virtual != "" {
-		setOption("virtual_module", ct.Virtual)
-	}
+	ts.setOptions(&t)
+	t.PrimaryKey = ts.primaryKey(t.Name)
+	ts.finishColumns(&t)
+	ts.addChecks(&t)
+	ts.addUniques(&t)
+	ts.addForeignKeys(&t, d)
+	return t
+}
 
-	// Primary key, in key order.
-	if len(ts.pk) > 0 {
-		pk := &schema.Constraint{Name: ct.PKName}
-		if pk.Name == "" {
-			pk.Name = t.Name + "_pkey"
-		}
-		pk.Columns = make([]string, len(ts.pk))
-		for _, c := range ts.pk {
-			if c.pos >= 1 && c.pos <= len(pk.Columns) {
-				pk.Columns[c.pos-1] = c.name
+// setOptions records what the CREATE TABLE says beyond columns and constraints.
+func (ts *tableScan) setOptions(t *schema.Table) {
+	ct := &ts.create
+	for _, o := range []struct {
+		on     bool
+		key, v string
+	}{
+		{ct.WithoutRowid, "without_rowid", "true"},
+		{ct.Strict, "strict", "true"},
+		{ct.AutoIncr, "autoincrement", "true"},
+		{ct.Virtual != "", "virtual_module", ct.Virtual},
+	} {
+		if o.on {
+			if t.Options == nil {
+				t.Options = map[string]string{}
 			}
+			t.Options[o.key] = o.v
 		}
-		t.PrimaryKey = pk
 	}
-	// A rowid alias (INTEGER PRIMARY KEY of a rowid table) is never NULL and is assigned
-	// automatically; the key of a WITHOUT ROWID table is never NULL.
+}
+
+// primaryKey is the table's primary key in key order, nil without one.
+func (ts *tableScan) primaryKey(table string) *schema.Constraint {
+	if len(ts.pk) == 0 {
+		return nil
+	}
+	pk := &schema.Constraint{Name: ts.create.PKName}
+	if pk.Name == "" {
+		pk.Name = table + "_pkey"
+	}
+	pk.Columns = make([]string, len(ts.pk))
+	for _, c := range ts.pk {
+		if c.pos >= 1 && c.pos <= len(pk.Columns) {
+			pk.Columns[c.pos-1] = c.name
+		}
+	}
+	return pk
+}
+
+// finishColumns adds what only the CREATE TABLE tells about columns (generation expressions,
+// collations) and what the key implies: a rowid alias (INTEGER PRIMARY KEY of a rowid table) is
+// never NULL and is assigned automatically; the key of a WITHOUT ROWID table is never NULL.
+func (ts *tableScan) finishColumns(t *schema.Table) {
+	ct := &ts.create
 	rowidAlias := ""
 	if len(ts.pk) == 1 && !ct.WithoutRowid && ct.Virtual == "" {
 		rowidAlias = ts.pk[0].name
@@ -552,10 +576,12 @@ func (ts *tableScan) finish(d *dbScan) schema.Table {
 			c.AutoIncrement = true
 		}
 	}
+}
 
-	// Checks, named or numbered in declaration order.
+// addChecks adds the checks, named or numbered in declaration order.
+func (ts *tableScan) addChecks(t *schema.Table) {
 	n := 0
-	for _, c := range ct.Checks {
+	for _, c := range ts.create.Checks {
 		name := c.Name
 		if name == "" {
 			n++
@@ -563,8 +589,11 @@ func (ts *tableScan) finish(d *dbScan) schema.Table {
 		}
 		t.Checks = append(t.Checks, schema.Check{Name: name, Expression: c.Expr})
 	}
+}
 
-	// Unique constraints are the indexes SQLite made for them (origin "u").
+// addUniques adds the unique constraints: the indexes SQLite made for them (origin "u"), named
+// as the CREATE TABLE names them.
+func (ts *tableScan) addUniques(t *schema.Table) {
 	for i, ix := range t.Indexes {
 		if ts.origin[i] != "u" {
 			continue
@@ -574,7 +603,7 @@ func (ts *tableScan) finish(d *dbScan) schema.Table {
 			cols[i] = p.Column
 		}
 		name := ""
-		for _, u := range ct.Uniques {
+		for _, u := range ts.create.Uniques {
 			if u.Name != "" && equalFold(u.Columns, cols) {
 				name = u.Name
 			}
@@ -584,9 +613,13 @@ func (ts *tableScan) finish(d *dbScan) schema.Table {
 		}
 		t.Uniques = append(t.Uniques, schema.Constraint{Name: name, Columns: cols})
 	}
+}
 
-	// Foreign keys: actions and columns from the pragma, names and DEFERRABLE from the SQL.
-	// The pragma lists them last declared first; parsed clauses are matched by columns and target.
+// addForeignKeys adds the foreign keys: actions and columns from the pragma, names and
+// DEFERRABLE from the SQL. The pragma lists them last declared first; parsed clauses are matched
+// by columns and target.
+func (ts *tableScan) addForeignKeys(t *schema.Table, d *dbScan) {
+	ct := &ts.create
 	used := make([]bool, len(ct.ForeignKeys))
 	var seen map[string]int
 	for i := len(ts.fks) - 1; i >= 0; i-- {
@@ -617,7 +650,6 @@ func (ts *tableScan) finish(d *dbScan) schema.Table {
 		}
 		t.ForeignKeys = append(t.ForeignKeys, fk)
 	}
-	return t
 }
 
 // pkIndexed reports whether the table's primary key has an index of its own, which a rowid alias
