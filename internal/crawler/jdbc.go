@@ -104,7 +104,13 @@ func JDBCTables(snap *schema.Snapshot, t JDBCTarget, engine string, o Options) (
 		return nil, nil, err
 	}
 	f := p.Filter()
-	var out []Table
+	n := 0
+	for _, db := range snap.Databases {
+		for _, ns := range db.Namespaces {
+			n += len(ns.Tables)
+		}
+	}
+	out := make([]Table, 0, n)
 	var failed []Unreadable
 	for _, fl := range snap.Failed {
 		failed = append(failed, Unreadable{Location: jdbcLocation(engine, p.Database, fl.Ref.Namespace, fl.Ref.Table), Reason: fl.Reason})
@@ -162,6 +168,7 @@ func jdbcTable(engine, database, ns string, tb schema.Table, t JDBCTarget, o Opt
 	if t.Comments {
 		out.Description = tb.Comment
 	}
+	out.Columns = make([]schema.Column, 0, len(tb.Columns))
 	for i, c := range tb.Columns {
 		col := schema.Column{Name: strings.ToLower(c.Name), Position: i + 1, Type: named(JDBCType(engine, c.Type), "")}
 		col.Type.Base = col.Type.Declared

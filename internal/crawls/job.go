@@ -374,10 +374,14 @@ func (s *Service) previous(ctx context.Context, tx *store.Tx, sc gluecatalog.Sco
 func (s *Service) apply(ctx context.Context, tx *store.Tx, rec *record, plan *crawler.Plan) error {
 	sc, db := rec.Scope, rec.Def.DatabaseName
 	by := createdBy(sc.Account, rec.Def.Role)
+	ins := make([]gluecatalog.TableInput, len(plan.Creates))
+	for i, w := range plan.Creates {
+		ins[i] = w.Input
+	}
+	if err := s.Catalog.CreateTables(ctx, tx, sc, db, ins, by); err != nil {
+		return fmt.Errorf("create tables: %w", err)
+	}
 	for _, w := range plan.Creates {
-		if err := s.Catalog.CreateTable(ctx, tx, sc, db, w.Input, gluecatalog.CreateTableOptions{CreatedBy: by}); err != nil {
-			return fmt.Errorf("create table %s: %w", w.Input.Name, err)
-		}
 		if err := s.partitions(ctx, tx, sc, db, w); err != nil {
 			return err
 		}
