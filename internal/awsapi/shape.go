@@ -12,50 +12,39 @@ import (
 	"sync"
 )
 
-// A Pattern is a model pattern: Model is the text AWS prints in messages, Match decides (Go's
-// regexp has no lookahead and no UTF-16 surrogates, so the two may differ).
+// A Pattern is a model pattern: Model is the text AWS prints in messages, Match decides.
 type Pattern struct {
 	Model string
 	Match func(string) bool
 }
 
-var (
-	patternsMu sync.RWMutex
-	patterns   = map[string]Pattern{
-		"singleline": {
-			Model: `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`,
-			Match: regexp.MustCompile(`^[\x{0020}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}\t]*$`).MatchString,
-		},
-		"multiline": {
-			Model: `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]*`,
-			Match: regexp.MustCompile(`^[\x{0020}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}\r\n\t]*$`).MatchString,
-		},
-	}
-	shapeCache sync.Map // reflect.Type → *shapeRules
-)
-
-// DefinePattern registers a named pattern for `pattern=name` tags; call it from a package-level
-// var of the façade that owns it (var _ = awsapi.DefinePattern(...)). The model text is used as
-// the matcher when match is nil (anchored). Redefining a name with another model text panics.
-func DefinePattern(name, model string, match func(string) bool) bool {
-	if match == nil {
-		match = regexp.MustCompile(`^(?:` + model + `)$`).MatchString
-	}
-	patternsMu.Lock()
-	defer patternsMu.Unlock()
-	if old, ok := patterns[name]; ok && old.Model != model {
-		panic(fmt.Sprintf("awsapi: pattern %q defined twice", name))
-	}
-	patterns[name] = Pattern{Model: model, Match: match}
-	return true
+// namedPatterns are the model patterns common to many services, by the names tags use for them:
+// the name and description patterns.
+var namedPatterns = map[string]string{
+	"singleline": `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`,
+	"multiline":  `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]*`,
 }
 
-func lookupPattern(name string) (Pattern, bool) {
-	patternsMu.RLock()
-	defer patternsMu.RUnlock()
-	p, ok := patterns[name]
-	return p, ok
+var shapeCache sync.Map // reflect.Type → *shapeRules
+
+// surrogateRange is how the models spell "any character outside the Basic Multilingual Plane":
+// a range of UTF-16 surrogate pairs, which Go's regexp reads as runes.
+const surrogateRange = `\uD800\uDC00-\uDBFF\uDFFF`
+
+// compilePattern makes the matcher of a model pattern (anchored, as the models mean them). Go's
+// regexp has no lookahead and no \u escapes: \uXXXX becomes \x{XXXX} and the surrogate-pair
+// range becomes the runes it stands for.
+func compilePattern(model string) (Pattern, error) {
+	expr := strings.ReplaceAll(model, surrogateRange, `\x{10000}-\x{10FFFF}`)
+	expr = unicodeEscape.ReplaceAllString(expr, `\x{$1}`)
+	re, err := regexp.Compile(`^(?:` + expr + `)$`)
+	if err != nil {
+		return Pattern{}, fmt.Errorf("pattern %q: %w", model, err)
+	}
+	return Pattern{Model: model, Match: re.MatchString}, nil
 }
+
+var unicodeEscape = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
 
 // Violations is the error Validate returns: the problems found, in member order, each in AWS's
 // words. A protocol turns it into its service's validation error (JSONProtocol.
@@ -111,8 +100,10 @@ func (v *Violations) AsError(code string, status int) *Error {
 //	range=MIN:MAX     integer value; either bound may be empty. An optional number whose range
 //	                  excludes 0 must be a pointer, so that an absent member is not taken for 0
 //	enum=A|B|C        string (or list/map element) must be one of the values
-//	pattern=NAME      a pattern registered with DefinePattern, or a built-in one: singleline,
-//	                  multiline (the model's `[\u0020-\uD7FF...]*` name and description patterns)
+//	pattern=/REGEX/   the model's pattern as the model writes it (\uXXXX escapes, surrogate-pair
+//	                  ranges), anchored; it runs to a "/" followed by a comma or the tag's end
+//	pattern=NAME      a common one: singleline, multiline (the model's `[\u0020-\uD7FF...]*`
+//	                  name and description patterns)
 //	sensitive         the value is never echoed in messages
 //	item.<opt>        len, enum, pattern or range applied to each element of a list
 //	key.<opt>         len, enum or pattern applied to each key of a map
@@ -385,7 +376,7 @@ func parseTag(fr *fieldRule, tag string) error {
 	if tag == "" {
 		return nil
 	}
-	for _, opt := range strings.Split(tag, ",") {
+	for _, opt := range splitTag(tag) {
 		name, arg, hasArg := strings.Cut(strings.TrimSpace(opt), "=")
 		target := &fr.scalar
 		if prefix, rest, ok := strings.Cut(name, "."); ok {
@@ -423,9 +414,16 @@ func parseTag(fr *fieldRule, tag string) error {
 		case "enum":
 			target.enum = strings.Split(arg, "|")
 		case "pattern":
-			p, ok := lookupPattern(arg)
+			model, ok := namedPatterns[arg]
+			if inline, found := strings.CutPrefix(arg, "/"); found {
+				model, ok = strings.TrimSuffix(inline, "/"), strings.HasSuffix(inline, "/") && len(inline) > 1
+			}
 			if !ok {
-				return fmt.Errorf("unknown pattern %q (DefinePattern it first)", arg)
+				return fmt.Errorf("unknown pattern %q (write the model's pattern as /REGEX/, or use singleline or multiline)", arg)
+			}
+			p, err := compilePattern(model)
+			if err != nil {
+				return err
 			}
 			target.pattern = &p
 		default:
@@ -436,6 +434,34 @@ func parseTag(fr *fieldRule, tag string) error {
 		}
 	}
 	return nil
+}
+
+// splitTag splits the options of a tag at its commas, except inside an inline pattern
+// (pattern=/.../, which runs to a "/" followed by a comma or the end of the tag).
+func splitTag(tag string) []string {
+	var opts []string
+	for tag != "" {
+		end := strings.IndexByte(tag, ',')
+		if _, rest, ok := strings.Cut(tag, "="); ok && strings.HasPrefix(rest, "/") && (end < 0 || strings.Index(tag, "=") < end) {
+			start := len(tag) - len(rest) + 1
+			end = -1
+			for i := start; i < len(tag); i++ {
+				if tag[i] == '/' && (i+1 == len(tag) || tag[i+1] == ',') {
+					end = i + 1
+					break
+				}
+			}
+			if end == len(tag) {
+				end = -1
+			}
+		}
+		if end < 0 {
+			return append(opts, tag)
+		}
+		opts = append(opts, tag[:end])
+		tag = tag[end+1:]
+	}
+	return opts
 }
 
 func parseBounds(s string) (*bounds, error) {

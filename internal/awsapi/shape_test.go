@@ -11,15 +11,13 @@ import (
 	"testing"
 )
 
-var _ = DefinePattern("testName", `[a-z]+`, nil)
-
 type shapeColumn struct {
 	Name string  `json:"Name" aws:"required,len=1:255,pattern=singleline"`
 	Type *string `json:"Type" aws:"len=0:20"`
 }
 
 type shapeTable struct {
-	Name       string            `aws:"required,len=1:10,pattern=testName"`
+	Name       string            `aws:"required,len=1:10,pattern=/[a-z]+/"`
 	Columns    []shapeColumn     `aws:"count=0:3"`
 	Keys       []*shapeColumn    `json:"PartitionKeys"`
 	Values     []string          `aws:"count=1:2,item.len=1:3"`
@@ -183,6 +181,12 @@ func TestShapeTagErrors(t *testing.T) {
 		{"unknown pattern", struct {
 			S string `aws:"pattern=nope"`
 		}{}, `unknown pattern "nope"`},
+		{"unterminated inline pattern", struct {
+			S string `aws:"pattern=/[a-z]+,len=1:2"`
+		}{}, `unknown pattern "/[a-z]+,len=1:2"`},
+		{"inline pattern that does not compile", struct {
+			S string `aws:"pattern=/[a-z/"`
+		}{}, "missing closing ]"},
 		{"unknown option", struct {
 			S string `aws:"lenght=1:2"`
 		}{}, "unknown tag option"},
@@ -207,6 +211,38 @@ func TestShapeTagErrors(t *testing.T) {
 				}
 			}()
 			mustCompileShape(reflect.TypeOf(tc.typ))
+		})
+	}
+}
+
+// Inline patterns are the model's text: commas inside them, \u escapes and surrogate-pair ranges
+// mean what the model means, and other options may follow them.
+func TestInlinePatterns(t *testing.T) {
+	type in struct {
+		Code  string `aws:"pattern=/[A-Z]{2,3}/,len=2:3"`
+		Text  string `aws:"pattern=/[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\t]*/"`
+		Slash string `aws:"len=0:9,pattern=/a/b|c/"`
+	}
+	for _, tc := range []struct {
+		name string
+		in   in
+		want string // "" for valid
+	}{
+		{"all valid", in{Code: "EUR", Text: "naïve 🦀\t", Slash: "a/b"}, ""},
+		{"comma quantifier", in{Code: "EURO"}, "at 'code' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Z]{2,3}"},
+		{"length after the pattern", in{Code: "E"}, "Member must have length greater than or equal to 2"},
+		{"newline outside the class", in{Code: "EU", Text: "a\nb"}, `Member must satisfy regular expression pattern: [\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\t]*`},
+		{"slash inside the pattern", in{Code: "EU", Slash: "c"}, ""},
+		{"anchored", in{Code: "EU", Slash: "xa/b"}, "pattern: a/b|c"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Validate(&tc.in)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Validate = %v, want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Validate = %v, want it to say %q", err, tc.want)
+			}
 		})
 	}
 }

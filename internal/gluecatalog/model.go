@@ -1,8 +1,6 @@
 package gluecatalog
 
 import (
-	"regexp"
-
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 )
 
@@ -12,18 +10,6 @@ import (
 // Members the catalog does not keep (view definitions, open table formats, Lake Formation
 // federation, OAuth2 settings) are left out: they are ignored on input, as AWS ignores
 // unknown members, and never returned.
-
-// Model patterns beyond singleline/multiline, registered for `pattern=` tags.
-var (
-	_ = awsapi.DefinePattern("glue-arn", `arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*`, nil)
-	_ = awsapi.DefinePattern("glue-registry-name", `[a-zA-Z0-9-_$#.]+`, nil)
-	_ = awsapi.DefinePattern("glue-uuid", `[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}`, nil)
-	_ = awsapi.DefinePattern("glue-grok", `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\t]*`,
-		regexp.MustCompile(`^[\x{0020}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}\r\t]*$`).MatchString)
-	_ = awsapi.DefinePattern("glue-csv-char", `[^\r\n]`, nil)
-	_ = awsapi.DefinePattern("glue-secret-arn", `^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$`, nil)
-	_ = awsapi.DefinePattern("glue-kms-arn", `^$|arn:aws[a-z0-9-]*:kms:.*`, nil)
-)
 
 // DatabaseInput is what CreateDatabase and UpdateDatabase take.
 type DatabaseInput struct {
@@ -161,15 +147,15 @@ type SkewedInfo struct {
 // SchemaReference points at a Schema Registry schema (kept, not resolved).
 type SchemaReference struct {
 	SchemaId            *SchemaId `json:"SchemaId,omitempty"`
-	SchemaVersionId     string    `json:"SchemaVersionId,omitempty" aws:"len=36:36,pattern=glue-uuid"`
+	SchemaVersionId     string    `json:"SchemaVersionId,omitempty" aws:"len=36:36,pattern=/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}/"`
 	SchemaVersionNumber *int64    `json:"SchemaVersionNumber,omitempty" aws:"range=1:100000"`
 }
 
 // SchemaId names a Schema Registry schema.
 type SchemaId struct {
-	SchemaArn    string `json:"SchemaArn,omitempty" aws:"len=1:10240,pattern=glue-arn"`
-	SchemaName   string `json:"SchemaName,omitempty" aws:"len=1:255,pattern=glue-registry-name"`
-	RegistryName string `json:"RegistryName,omitempty" aws:"len=1:255,pattern=glue-registry-name"`
+	SchemaArn    string `json:"SchemaArn,omitempty" aws:"len=1:10240,pattern=/arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*/"`
+	SchemaName   string `json:"SchemaName,omitempty" aws:"len=1:255,pattern=/[a-zA-Z0-9-_$#.]+/"`
+	RegistryName string `json:"RegistryName,omitempty" aws:"len=1:255,pattern=/[a-zA-Z0-9-_$#.]+/"`
 }
 
 // PartitionInput is what CreatePartition and UpdatePartition take. Values are in the order of
@@ -248,8 +234,8 @@ type PhysicalConnectionRequirements struct {
 // AuthenticationConfigurationInput names the secret holding a connection's credentials.
 type AuthenticationConfigurationInput struct {
 	AuthenticationType string `json:"AuthenticationType,omitempty" aws:"enum=BASIC|OAUTH2|CUSTOM|IAM"`
-	SecretArn          string `json:"SecretArn,omitempty" aws:"pattern=glue-secret-arn"`
-	KmsKeyArn          string `json:"KmsKeyArn,omitempty" aws:"pattern=glue-kms-arn"`
+	SecretArn          string `json:"SecretArn,omitempty" aws:"pattern=/^arn:aws(-(cn|us-gov|iso(-[bef])?))?:secretsmanager:.*$/"`
+	KmsKeyArn          string `json:"KmsKeyArn,omitempty" aws:"pattern=/^$|arn:aws[a-z0-9-]*:kms:.*/"`
 }
 
 // AuthenticationConfiguration is a stored connection's authentication settings.
@@ -286,7 +272,7 @@ type ClassifierMeta struct {
 type GrokClassifier struct {
 	Name           string `json:"Name" aws:"required,len=1:255,pattern=singleline"`
 	Classification string `json:"Classification" aws:"required"`
-	GrokPattern    string `json:"GrokPattern" aws:"required,len=1:2048,pattern=glue-grok"`
+	GrokPattern    string `json:"GrokPattern" aws:"required,len=1:2048,pattern=/[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\t]*/"`
 	CustomPatterns string `json:"CustomPatterns,omitempty" aws:"len=0:16000,pattern=multiline"`
 	ClassifierMeta
 }
@@ -309,8 +295,8 @@ type JsonClassifier struct {
 // CsvClassifier says how to read delimited text.
 type CsvClassifier struct {
 	Name                     string   `json:"Name" aws:"required,len=1:255,pattern=singleline"`
-	Delimiter                string   `json:"Delimiter,omitempty" aws:"len=1:1,pattern=glue-csv-char"`
-	QuoteSymbol              string   `json:"QuoteSymbol,omitempty" aws:"len=1:1,pattern=glue-csv-char"`
+	Delimiter                string   `json:"Delimiter,omitempty" aws:"len=1:1,pattern=/[^\\r\\n]/"`
+	QuoteSymbol              string   `json:"QuoteSymbol,omitempty" aws:"len=1:1,pattern=/[^\\r\\n]/"`
 	ContainsHeader           string   `json:"ContainsHeader,omitempty" aws:"enum=UNKNOWN|PRESENT|ABSENT"`
 	Header                   []string `json:"Header,omitempty" aws:"item.len=1:255,item.pattern=singleline"`
 	DisableValueTrimming     bool     `json:"DisableValueTrimming"`
@@ -334,7 +320,7 @@ type ClassifierUpdate struct {
 type GrokClassifierUpdate struct {
 	Name           string  `json:"Name" aws:"required,len=1:255,pattern=singleline"`
 	Classification *string `json:"Classification,omitempty"`
-	GrokPattern    *string `json:"GrokPattern,omitempty" aws:"len=1:2048,pattern=glue-grok"`
+	GrokPattern    *string `json:"GrokPattern,omitempty" aws:"len=1:2048,pattern=/[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\t]*/"`
 	CustomPatterns *string `json:"CustomPatterns,omitempty" aws:"len=0:16000,pattern=multiline"`
 }
 
@@ -354,8 +340,8 @@ type JsonClassifierUpdate struct {
 // CsvClassifierUpdate is UpdateCsvClassifierRequest.
 type CsvClassifierUpdate struct {
 	Name                     string   `json:"Name" aws:"required,len=1:255,pattern=singleline"`
-	Delimiter                *string  `json:"Delimiter,omitempty" aws:"len=1:1,pattern=glue-csv-char"`
-	QuoteSymbol              *string  `json:"QuoteSymbol,omitempty" aws:"len=1:1,pattern=glue-csv-char"`
+	Delimiter                *string  `json:"Delimiter,omitempty" aws:"len=1:1,pattern=/[^\\r\\n]/"`
+	QuoteSymbol              *string  `json:"QuoteSymbol,omitempty" aws:"len=1:1,pattern=/[^\\r\\n]/"`
 	ContainsHeader           *string  `json:"ContainsHeader,omitempty" aws:"enum=UNKNOWN|PRESENT|ABSENT"`
 	Header                   []string `json:"Header,omitempty" aws:"item.len=1:255,item.pattern=singleline"`
 	DisableValueTrimming     *bool    `json:"DisableValueTrimming,omitempty"`

@@ -97,7 +97,7 @@ type GetPartitionsInput struct {
 	Segment             *Segment ``
 	MaxResults          *int32   `aws:"range=1:1000"`
 	ExcludeColumnSchema bool     ``
-	TransactionId       string   `aws:"len=1:255,pattern=glue-transaction-id"`
+	TransactionId       string   `aws:"len=1:255,pattern=/[\\p{L}\\p{N}\\p{P}]*/"`
 }
 
 // Segment is one of TotalSegments disjoint parts of a table's partitions.

@@ -11,8 +11,6 @@ import (
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
-var _ = awsapi.DefinePattern("glue-transaction-id", `[\p{L}\p{N}\p{P}]*`, nil)
-
 // CreateTableInput is CreateTableRequest. Open table formats (OpenTableFormatInput) and
 // transactions are not supported: a Hive table needs TableInput.
 type CreateTableInput struct {
@@ -21,7 +19,7 @@ type CreateTableInput struct {
 	Name             string                       `aws:"len=1:255,pattern=singleline"`
 	TableInput       *gluecatalog.TableInput      ``
 	PartitionIndexes []gluecatalog.PartitionIndex `aws:"count=0:3"`
-	TransactionId    string                       `aws:"len=1:255,pattern=glue-transaction-id"`
+	TransactionId    string                       `aws:"len=1:255,pattern=/[\\p{L}\\p{N}\\p{P}]*/"`
 }
 
 // CreateTable stores a table as version 0.
@@ -41,7 +39,7 @@ type GetTableInput struct {
 	CatalogId            string `aws:"len=1:255,pattern=singleline"`
 	DatabaseName         string `aws:"required,len=1:255,pattern=singleline"`
 	Name                 string `aws:"required,len=1:255,pattern=singleline"`
-	TransactionId        string `aws:"len=1:255,pattern=glue-transaction-id"`
+	TransactionId        string `aws:"len=1:255,pattern=/[\\p{L}\\p{N}\\p{P}]*/"`
 	IncludeStatusDetails bool
 }
 
@@ -66,7 +64,7 @@ type GetTablesInput struct {
 	Expression           string   `aws:"len=0:2048,pattern=singleline"`
 	NextToken            string   ``
 	MaxResults           *int32   `aws:"range=1:100"`
-	TransactionId        string   `aws:"len=1:255,pattern=glue-transaction-id"`
+	TransactionId        string   `aws:"len=1:255,pattern=/[\\p{L}\\p{N}\\p{P}]*/"`
 	IncludeStatusDetails bool     ``
 	AttributesToGet      []string `aws:"item.enum=NAME|TABLE_TYPE"`
 }
@@ -159,7 +157,7 @@ type UpdateTableInput struct {
 	Name             string                  `aws:"len=1:255,pattern=singleline"`
 	TableInput       *gluecatalog.TableInput ``
 	SkipArchive      bool                    ``
-	TransactionId    string                  `aws:"len=1:255,pattern=glue-transaction-id"`
+	TransactionId    string                  `aws:"len=1:255,pattern=/[\\p{L}\\p{N}\\p{P}]*/"`
 	VersionId        string                  `aws:"len=1:255,pattern=singleline"`
 	ViewUpdateAction string                  `aws:"enum=ADD|REPLACE|ADD_OR_REPLACE|DROP"`
 	Force            bool                    ``
@@ -182,7 +180,7 @@ type DeleteTableInput struct {
 	CatalogId     string `aws:"len=1:255,pattern=singleline"`
 	DatabaseName  string `aws:"required,len=1:255,pattern=singleline"`
 	Name          string `aws:"required,len=1:255,pattern=singleline"`
-	TransactionId string `aws:"len=1:255,pattern=glue-transaction-id"`
+	TransactionId string `aws:"len=1:255,pattern=/[\\p{L}\\p{N}\\p{P}]*/"`
 }
 
 // DeleteTable deletes a table with its versions, partitions and indexes.
@@ -197,7 +195,7 @@ type BatchDeleteTableInput struct {
 	CatalogId      string   `aws:"len=1:255,pattern=singleline"`
 	DatabaseName   string   `aws:"required,len=1:255,pattern=singleline"`
 	TablesToDelete []string `aws:"required,count=0:100,item.len=1:255,item.pattern=singleline"`
-	TransactionId  string   `aws:"len=1:255,pattern=glue-transaction-id"`
+	TransactionId  string   `aws:"len=1:255,pattern=/[\\p{L}\\p{N}\\p{P}]*/"`
 }
 
 // TableError is one table BatchDeleteTable could not delete.

@@ -49,7 +49,7 @@ func (f *Facade) resource(ctx context.Context, tx *store.Tx, sc gluecatalog.Scop
 
 // TagResourceInput is TagResourceRequest.
 type TagResourceInput struct {
-	ResourceArn string            `aws:"required,len=1:10240,pattern=glue-arn"`
+	ResourceArn string            `aws:"required,len=1:10240,pattern=/arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*/"`
 	TagsToAdd   map[string]string `aws:"required,count=0:50,key.len=1:128,value.len=0:256"`
 }
 
@@ -66,7 +66,7 @@ func (f *Facade) TagResource(ctx context.Context, in *TagResourceInput) (*Empty,
 
 // UntagResourceInput is UntagResourceRequest.
 type UntagResourceInput struct {
-	ResourceArn  string   `aws:"required,len=1:10240,pattern=glue-arn"`
+	ResourceArn  string   `aws:"required,len=1:10240,pattern=/arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*/"`
 	TagsToRemove []string `aws:"required,count=0:50,item.len=1:128"`
 }
 
@@ -83,7 +83,7 @@ func (f *Facade) UntagResource(ctx context.Context, in *UntagResourceInput) (*Em
 
 // GetTagsInput is GetTagsRequest.
 type GetTagsInput struct {
-	ResourceArn string `aws:"required,len=1:10240,pattern=glue-arn"`
+	ResourceArn string `aws:"required,len=1:10240,pattern=/arn:aws(-(cn|us-gov|iso(-[bef])?))?:glue:.*/"`
 }
 
 // GetTagsOutput is GetTagsResponse.
