@@ -30,6 +30,7 @@ func diffCommand() *cobra.Command {
 		format         string
 		connectTimeout time.Duration
 		stmtTimeout    time.Duration
+		ob             outboundFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "diff BEFORE AFTER",
@@ -52,7 +53,11 @@ for schema drift.`,
 				return fmt.Errorf("unknown --format %q: use text or json", format)
 			}
 			f := filter.New(rules)
-			opts := connector.Options{Filter: f, ConnectTimeout: connectTimeout, StatementTimeout: stmtTimeout}
+			policy, err := ob.policy()
+			if err != nil {
+				return err
+			}
+			opts := connector.Options{Filter: f, ConnectTimeout: connectTimeout, StatementTimeout: stmtTimeout, Outbound: policy}
 			before, err := loadSchema(cmd.Context(), args[0], opts)
 			if err != nil {
 				return err
@@ -84,6 +89,7 @@ for schema drift.`,
 	fl.StringVar(&format, "format", "text", "output format: text or json")
 	fl.DurationVar(&connectTimeout, "connect-timeout", connector.DefaultConnectTimeout, "give up connecting after this long")
 	fl.DurationVar(&stmtTimeout, "statement-timeout", connector.DefaultStatementTimeout, "cancel any catalog query running longer than this")
+	ob.register(fl)
 	return cmd
 }
 

@@ -19,6 +19,7 @@ func scanCommand() *cobra.Command {
 		format         string
 		connectTimeout time.Duration
 		stmtTimeout    time.Duration
+		ob             outboundFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan URI",
@@ -44,10 +45,15 @@ excluded is read.`,
 			if err != nil {
 				return err
 			}
+			policy, err := ob.policy()
+			if err != nil {
+				return err
+			}
 			snap, err := server.Connectors().Discover(cmd.Context(), src, connector.Options{
 				Filter:           filter.New(rules),
 				ConnectTimeout:   connectTimeout,
 				StatementTimeout: stmtTimeout,
+				Outbound:         policy,
 			})
 			if err != nil {
 				return fmt.Errorf("scan %w", err)
@@ -61,6 +67,7 @@ excluded is read.`,
 	f.StringVar(&format, "format", "table", "output format: table, json or markdown")
 	f.DurationVar(&connectTimeout, "connect-timeout", connector.DefaultConnectTimeout, "give up connecting after this long")
 	f.DurationVar(&stmtTimeout, "statement-timeout", connector.DefaultStatementTimeout, "cancel any catalog query running longer than this")
+	ob.register(f)
 	return cmd
 }
 

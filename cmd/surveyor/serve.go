@@ -18,6 +18,7 @@ func serveCommand() *cobra.Command {
 		logFormat string
 		logLevel  string
 		noSample  bool
+		ob        outboundFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -40,6 +41,9 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 				return err
 			}
 			cfg.Logger = logger
+			if cfg.Outbound, err = ob.policy(); err != nil {
+				return err
+			}
 			cfg.Sample = !noSample
 			srv, err := server.New(cmd.Context(), cfg)
 			if err != nil {
@@ -58,6 +62,7 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 	f.DurationVar(&cfg.RunTimeout, "run-timeout", runs.DefaultRunTimeout, "how long one attempt of a run may take; then it fails (\"run exceeded the run timeout of ...\") and frees its worker")
 	f.DurationVar(&cfg.AppSyncRetention, "appsync-retention", 7*24*time.Hour, "how long AppSync introspection results stay readable")
 	f.StringSliceVar(&cfg.LocalRoots, "local-roots", nil, "folders that SQLite and file sources may be read from (default: any, except --data-dir)")
+	ob.register(f)
 	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region this server answers as")
 	f.BoolVar(&cfg.Dev, "dev", false, "development server: POST /_surveyor/reset (and /moto-api/reset) drops every resource of every account and region, unsigned; never use it for data you keep")
 	f.BoolVar(&noSample, "no-sample", false, "do not register the sample shop database as a source when the store is new")

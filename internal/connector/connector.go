@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/filter"
+	"github.com/surveyorhq/surveyor/internal/outbound"
 	"github.com/surveyorhq/surveyor/internal/schema"
 )
 
@@ -54,6 +55,15 @@ type Options struct {
 	// Paths bounds the files on this machine a source may read (SQLite files, folders of
 	// files); the zero value allows every path.
 	Paths Paths
+	// Outbound is the policy every connection to a source passes (hosts, addresses, Unix
+	// sockets); nil is outbound.Default(). Connectors dial only through Dialer.
+	Outbound *outbound.Policy
+}
+
+// Dialer is the dialer connectors open every network connection with: the outbound policy,
+// checked on the address actually dialled, and the connect timeout.
+func (o Options) Dialer() *outbound.Dialer {
+	return &outbound.Dialer{Policy: o.Outbound, Timeout: o.ConnectTimeout}
 }
 
 // Defaults for Options.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/surveyorhq/surveyor/internal/outbound"
 )
 
 // ErrorKind classifies why a discovery failed, so that each front door can map it onto its own
@@ -18,7 +20,7 @@ const (
 	Unreachable      ErrorKind = "unreachable"        // no answer at the address, DNS failure, refused
 	AuthFailed       ErrorKind = "auth_failed"        // wrong user or password
 	DatabaseNotFound ErrorKind = "database_not_found" // the database (or SQLite file) does not exist
-	PermissionDenied ErrorKind = "permission_denied"  // logged in, but may not read the catalog
+	PermissionDenied ErrorKind = "permission_denied"  // may not read the catalog, or the outbound policy refused the connection
 	Timeout          ErrorKind = "timeout"            // connect or statement timeout
 	Canceled         ErrorKind = "canceled"           // the caller cancelled
 	Unsupported      ErrorKind = "unsupported"        // no connector for the engine, or bad settings
@@ -59,7 +61,11 @@ func Classify(src Source, kind ErrorKind, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
+	var refused *outbound.RefusedError
 	switch {
+	case errors.As(err, &refused):
+		// The policy's own words: they name the host and the rule, and hold no secret.
+		return &Error{Kind: PermissionDenied, Target: src.Redacted(), Err: &Failure{Doing: "connect", Reason: refused.Error(), Err: err}}
 	case errors.Is(err, context.Canceled):
 		kind = Canceled
 	case errors.Is(err, context.DeadlineExceeded):

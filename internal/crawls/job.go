@@ -13,6 +13,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/connector/files"
 	"github.com/surveyorhq/surveyor/internal/crawler"
 	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/filter"
 	"github.com/surveyorhq/surveyor/internal/gluecatalog"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/store"
@@ -201,7 +202,7 @@ func (s *Service) crawlS3(ctx context.Context, st *setup, tg S3Target) (*crawler
 	if !ok {
 		return nil, errors.New("the files connector cannot open include paths")
 	}
-	rd, err := opener.Open(ctx, src, connector.Options{ConnectTimeout: s.Discovery.ConnectTimeout})
+	rd, err := opener.Open(ctx, src, s.Discovery.Options(filter.Filter{}))
 	if err != nil {
 		return nil, failf("%s: %v", tg.Path, err)
 	}
@@ -247,7 +248,7 @@ func (s *Service) crawlJDBC(ctx context.Context, st *setup, tg JdbcTarget) (*cra
 	if err != nil {
 		return nil, failf("Connection %s: %v", tg.ConnectionName, err)
 	}
-	snap, err := s.Discovery.Connectors.Discover(ctx, src, connector.Options{Filter: path.Filter(), ConnectTimeout: s.Discovery.ConnectTimeout})
+	snap, err := s.Discovery.Connectors.Discover(ctx, src, s.Discovery.Options(path.Filter()))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

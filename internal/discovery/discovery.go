@@ -17,6 +17,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/connector"
 	"github.com/surveyorhq/surveyor/internal/filter"
+	"github.com/surveyorhq/surveyor/internal/outbound"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schema"
 	"github.com/surveyorhq/surveyor/internal/secrets"
@@ -99,6 +100,8 @@ type Job struct {
 	// may be read from; DeniedPaths may never be read (the server's own data directory).
 	LocalRoots  []string
 	DeniedPaths []string
+	// Outbound is the policy every connection to a source passes; nil is outbound.Default().
+	Outbound *outbound.Policy
 	// Master opens Config.SealedPassword.
 	Master     *secrets.Sealer
 	Connectors connector.Registry
@@ -260,8 +263,7 @@ func (j *Job) Ping(ctx context.Context, account string, cfg Config) error {
 	if !ok {
 		return &SourceError{ErrValidation, fmt.Sprintf("engine %s cannot be tested", src.Engine)}
 	}
-	opts := connector.Options{ConnectTimeout: j.ConnectTimeout}
-	return c.Ping(ctx, src, opts.WithDefaults())
+	return c.Ping(ctx, src, j.Options(filter.Filter{}).WithDefaults())
 }
 
 func snapshotNamespaces(s *schema.Snapshot) []string {
@@ -303,8 +305,8 @@ func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Sourc
 	if err != nil {
 		return cfg, src, connector.Options{}, fail(classify(err), err.Error())
 	}
-	opts := connector.Options{Filter: filter.New(cfg.Rules), ConnectTimeout: j.ConnectTimeout,
-		StatementTimeout: time.Duration(cfg.StatementTimeoutSeconds) * time.Second, Paths: j.paths()}
+	opts := j.Options(filter.New(cfg.Rules))
+	opts.StatementTimeout = time.Duration(cfg.StatementTimeoutSeconds) * time.Second
 	return cfg, src, opts, nil
 }
 
@@ -521,6 +523,12 @@ func limitTable(t *schema.Table, names []string) {
 		}
 		return !all(ix.Include)
 	})
+}
+
+// Options are the connector options of every read this job makes (runs, pings, crawls): the
+// filter, the connect timeout, the local paths and the outbound policy.
+func (j *Job) Options(f filter.Filter) connector.Options {
+	return connector.Options{Filter: f, ConnectTimeout: j.ConnectTimeout, Paths: j.paths(), Outbound: j.Outbound}
 }
 
 // paths is the part of this machine's file system sources may read.

@@ -42,6 +42,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/gluecatalog"
 	"github.com/surveyorhq/surveyor/internal/outage"
+	"github.com/surveyorhq/surveyor/internal/outbound"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
 	"github.com/surveyorhq/surveyor/internal/secrets"
@@ -61,6 +62,9 @@ type Config struct {
 	// LocalRoots, when set, are the only folders local sources (SQLite files, folders of files)
 	// may be read from. The data directory is never readable as a source.
 	LocalRoots []string
+	// Outbound is the policy every connection a run makes to a source passes (--allow-hosts,
+	// --deny-hosts, --allow-sockets); nil is outbound.Default().
+	Outbound *outbound.Policy
 	// AppSyncRetention is how long introspection results stay readable (default 7 days).
 	AppSyncRetention time.Duration
 	// Lease is how long a worker's claim on a run lasts without renewal (default 30 s).
@@ -161,7 +165,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	job := &discovery.Job{Secrets: s.secrets, Master: master, LocalRoots: cfg.LocalRoots, DeniedPaths: []string{dataDir}, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
+	job := &discovery.Job{Secrets: s.secrets, Master: master, LocalRoots: cfg.LocalRoots, DeniedPaths: []string{dataDir}, Outbound: cfg.Outbound, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
 	crawlSvc := &crawls.Service{DB: db, Runs: queue, Catalog: gluecatalog.Catalog{Now: cfg.Now, Master: master}, Discovery: job, Now: cfg.Now, Logger: cfg.Logger}
 	// DataZone GLUE data sources read the Glue Data Catalog, not a database.
 	job.Readers = map[string]discovery.Reader{gluecatalog.ReaderName: gluecatalog.Catalog{Now: cfg.Now}.Reader(db)}

@@ -3,6 +3,8 @@ package testdb
 import (
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -16,9 +18,10 @@ type Proxy struct {
 	ln     net.Listener
 	target string
 
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]struct{}
+	mu       sync.Mutex
+	cut      bool
+	conns    map[net.Conn]struct{}
+	accepted int
 }
 
 // NewProxy starts a proxy on a loopback port to the server of src and returns it with src
@@ -38,6 +41,37 @@ func NewProxy(t testing.TB, src connector.Source) (*Proxy, connector.Source) {
 	addr := ln.Addr().(*net.TCPAddr)
 	src.Host, src.Port = "127.0.0.1", addr.Port
 	return p, src
+}
+
+// NewSocketProxy starts a proxy on a Unix socket, dir/name in a new temporary folder, to the
+// server of src: a stand-in for the server's own socket, which trusts whoever connects (the
+// socket of the outbound policy's tests). It returns the proxy and the socket's folder.
+func NewSocketProxy(t testing.TB, src connector.Source, name string) (*Proxy, string) {
+	t.Helper()
+	// A socket path is limited to about 100 bytes: t.TempDir() may be too deep.
+	dir, err := os.MkdirTemp("", "sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ln, err := net.Listen("unix", filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{ln: ln, target: src.Address(), conns: map[net.Conn]struct{}{}}
+	go p.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		p.Cut()
+	})
+	return p, dir
+}
+
+// Accepted is how many connections the proxy accepted.
+func (p *Proxy) Accepted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accepted
 }
 
 // Cut closes every proxied connection and refuses new ones until Restore.
@@ -70,6 +104,7 @@ func (p *Proxy) serve() {
 
 func (p *Proxy) forward(c net.Conn) {
 	p.mu.Lock()
+	p.accepted++
 	if p.cut {
 		p.mu.Unlock()
 		c.Close()

@@ -317,6 +317,11 @@ func parseSource(src connector.Source) (*settings, error) {
 		st.sampleRows = n
 	}
 	st.endpoint = prm[ParamEndpoint]
+	if st.endpoint != "" {
+		if err := checkEndpoint(st.endpoint); err != nil {
+			return nil, bad("%v", err)
+		}
+	}
 	if r := prm[ParamRegion]; r != "" {
 		st.region = r
 	}

@@ -22,6 +22,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/surveyorhq/surveyor/internal/connector"
+	"github.com/surveyorhq/surveyor/internal/outbound"
 )
 
 // open opens the root as a bucket: a fileblob over the local folder, or an s3blob over an S3
@@ -55,14 +56,8 @@ func (st *settings) open(ctx context.Context, src connector.Source, opts connect
 	cfg := aws.Config{
 		Region:           st.region,
 		RetryMaxAttempts: 2,
-		HTTPClient: &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: opts.ConnectTimeout}).DialContext,
-			TLSHandshakeTimeout:   opts.ConnectTimeout,
-			ResponseHeaderTimeout: opts.StatementTimeout,
-			MaxIdleConnsPerHost:   parallelReads,
-		}},
-		Credentials: aws.AnonymousCredentials{},
+		HTTPClient:       st.httpClient(opts),
+		Credentials:      aws.AnonymousCredentials{},
 	}
 	if src.User != "" {
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(src.User, src.Password, "")
@@ -82,6 +77,19 @@ func (st *settings) open(ctx context.Context, src connector.Source, opts connect
 	return b, nil
 }
 
+// httpClient is the S3 client's HTTP client: every connection through the outbound policy, and
+// list answers checked to be S3's (s3Transport).
+func (st *settings) httpClient(opts connector.Options) *http.Client {
+	dialer := opts.Dialer()
+	return &http.Client{Transport: &s3Transport{dialer: dialer, next: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   opts.ConnectTimeout,
+		ResponseHeaderTimeout: opts.StatementTimeout,
+		MaxIdleConnsPerHost:   parallelReads,
+	}}}
+}
+
 // classify turns a store error into a connector error, from the S3 error code when there is one.
 func (st *settings) classify(kind connector.ErrorKind, err error) error {
 	var ce *connector.Error
@@ -89,11 +97,17 @@ func (st *settings) classify(kind connector.ErrorKind, err error) error {
 		return err
 	}
 	var api smithy.APIError
+	var refused *outbound.RefusedError
+	var notS3 *NotS3Error
 	switch {
 	case errors.Is(err, context.Canceled):
 		kind = connector.Canceled
 	case errors.Is(err, context.DeadlineExceeded):
 		kind = connector.Timeout
+	case errors.As(err, &refused):
+		return connector.Classify(connector.Source{Engine: connector.Files, Path: st.redacted()}, connector.PermissionDenied, err)
+	case errors.As(err, &notS3):
+		kind, err = connector.Unsupported, notS3
 	case errors.As(err, &api):
 		switch api.ErrorCode() {
 		case "NoSuchBucket", "NotFound":

@@ -82,6 +82,13 @@ func config(src connector.Source, opts connector.Options) (*mysql.Config, error)
 	}
 	cfg.Net = "tcp"
 	cfg.Addr = src.Address()
+	if strings.HasPrefix(src.Host, "/") {
+		// A host that is a path is the server's Unix socket (/run/mysqld/mysqld.sock); the
+		// dialer refuses it unless the outbound policy allows sockets.
+		cfg.Net, cfg.Addr = "unix", src.Host
+	}
+	// Every connection goes through the outbound policy, on the address actually dialled.
+	cfg.DialFunc = opts.Dialer().DialContext
 	cfg.User = src.User
 	cfg.Passwd = src.Password
 	cfg.DBName = src.Database

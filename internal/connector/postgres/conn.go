@@ -103,6 +103,10 @@ func config(src connector.Source, opts connector.Options) (*pgx.ConnConfig, erro
 		switch strings.ToLower(k) {
 		case "password", "passfile":
 			return nil, fmt.Errorf("parameter %q is not accepted in source parameters; use the source's credentials", k)
+		case "service", "servicefile", "host", "hostaddr", "port":
+			// A service file is read from this machine and may name any host; where to connect
+			// is the source's host and port, nothing else.
+			return nil, fmt.Errorf("parameter %q is not accepted in source parameters; the source's host and port say where to connect", k)
 		}
 		params[k] = v
 	}
@@ -141,6 +145,12 @@ func config(src connector.Source, opts connector.Options) (*pgx.ConnConfig, erro
 		cfg.Database = cfg.User
 	}
 	cfg.ConnectTimeout = opts.ConnectTimeout
+	// Every connection — each host of a list, the TLS and plain attempts, a cancel request —
+	// resolves and dials through the outbound policy: a host that is a socket directory is
+	// refused unless sockets are allowed, and a name is checked on the addresses it resolves to.
+	dialer := opts.Dialer()
+	cfg.DialFunc = dialer.DialContext
+	cfg.LookupFunc = dialer.LookupHost
 	// Always the source's own password: never one the parser found in this process's
 	// PGPASSWORD or ~/.pgpass, which belong to the service, not to the source.
 	cfg.Password = src.Password
