@@ -124,6 +124,11 @@ func TestScanErrors(t *testing.T) {
 		{"wrong password", []string{wrongPassword}, connector.AuthFailed, "Access denied"},
 		{"bad format", []string{"../../examples/shop.db", "--format", "xml"}, "", `unknown --format "xml"`},
 		{"bad pattern", []string{"../../examples/shop.db", "--include", "a.b.c.d"}, "", "dot-separated parts"},
+		{"host denied by the outbound policy", []string{"postgres://u:topsecret@localhost:5432/db", "--deny-hosts", "loopback"}, connector.PermissionDenied,
+			"the outbound policy refuses host localhost: it resolves to"},
+		{"metadata address denied by default", []string{"mysql://u:topsecret@169.254.169.254/db"}, connector.PermissionDenied,
+			"refuses address 169.254.169.254 (--deny-hosts link-local)"},
+		{"bad outbound rule", []string{"../../examples/shop.db", "--deny-hosts", "10.0.0.0/33"}, "", `--deny-hosts: "10.0.0.0/33" is not a CIDR`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := scan(t, tc.args...)
