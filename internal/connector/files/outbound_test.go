@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -111,5 +112,33 @@ func TestEndpointThroughThePolicy(t *testing.T) {
 	}
 	if hits.Load() != 0 {
 		t.Fatal("the endpoint was reached")
+	}
+}
+
+// Through an HTTP proxy (HTTPS_PROXY), the proxy connects to the endpoint, not this process:
+// the endpoint's host is checked before the request leaves, and a denied one never reaches the
+// proxy.
+func TestProxiedEndpointChecked(t *testing.T) {
+	var proxied atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { proxied.Add(1) }))
+	defer proxy.Close()
+	policy, _ := outbound.New(nil, []string{"metadata"}, false)
+	st := &settings{}
+	client := st.httpClient(connector.Options{Outbound: policy}.WithDefaults())
+	tr := client.Transport.(*s3Transport)
+	tr.next.Proxy = func(*http.Request) (*url.URL, error) { return url.Parse(proxy.URL) }
+	_, err := client.Get("http://169.254.169.254/latest/meta-data/")
+	if !outbound.IsRefused(err) {
+		t.Fatalf("GET through the proxy = %v, want refused", err)
+	}
+	if proxied.Load() != 0 {
+		t.Fatal("the proxy was asked")
+	}
+	resp, err := client.Get("http://192.0.2.1/bucket?list-type=2")
+	if err == nil {
+		resp.Body.Close()
+	}
+	if proxied.Load() != 1 {
+		t.Fatalf("an allowed host did not go through the proxy (%v)", err)
 	}
 }
