@@ -58,6 +58,9 @@ type Secret struct {
 	DeletedAt   *time.Time
 	DeleteAfter *time.Time
 	Versions    []Version
+	// PrimaryRegion is the region of the secret a replica copies; empty for a secret that is
+	// not replicated.
+	PrimaryRegion string
 
 	dataKey string            // sealed by the master key
 	sealed  map[string]string // version id → value sealed by the data key
@@ -112,9 +115,12 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 			if existing.DeletedAt != nil {
 				return fmt.Errorf("%w: You can't create this secret because a secret with this name is already scheduled for deletion.", ErrInvalidState)
 			}
-			if in.VersionID != "" && in.Value != nil && s.sameVersion(existing, in.VersionID, *in.Value) {
-				out, versionID = existing, in.VersionID
-				return nil
+			if in.VersionID != "" && existing.hasVersion(in.VersionID) {
+				if in.Value != nil && s.sameVersion(existing, in.VersionID, *in.Value) {
+					out, versionID = existing, in.VersionID
+					return nil
+				}
+				return tokenInUse(in.VersionID, existing)
 			}
 			return fmt.Errorf("%w: The operation failed because the secret %s already exists.", ErrExists, in.Name)
 		}
@@ -125,7 +131,9 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 		sec := &Secret{ID: randomID(16), AccountID: account, Name: in.Name, Description: in.Description,
 			KmsKeyID: in.KmsKeyID, Tags: in.Tags, CreatedAt: now, UpdatedAt: now}
 		sec.ARN = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.Region, account, in.Name, randomSuffix())
-		tags, _ := json.Marshal(nonNil(in.Tags))
+		// A secret created without tags has none ("null"), which DescribeSecret omits; one whose
+		// tags were all removed has an empty list, which it reports as Tags: [] as AWS does.
+		tags, _ := json.Marshal(in.Tags)
 		if _, err := tx.Exec(ctx, `INSERT INTO secrets (id, account_id, name, arn, description, kms_key_id, data_key, tags, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sec.ID, account, sec.Name, sec.ARN, sec.Description, sec.KmsKeyID,
 			s.Master.Seal(dataKey, []byte("secret:"+sec.ID)), string(tags), ms(now), ms(now)); err != nil {
@@ -182,15 +190,9 @@ func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, st
 		if versionID == "" && stage == "" {
 			stage = StageCurrent
 		}
-		var found *Version
-		for i, v := range sec.Versions {
-			if (versionID == "" || v.ID == versionID) && (stage == "" || slices.Contains(v.Stages, stage)) {
-				found = &sec.Versions[i]
-				break
-			}
-		}
-		if found == nil {
-			return fmt.Errorf("%w: Secrets Manager can't find the specified secret value for %s.", ErrNotFound, describeSelector(versionID, stage))
+		found, err := selectVersion(sec, versionID, stage)
+		if err != nil {
+			return err
 		}
 		ver = *found
 		val, err = s.openVersion(sec, ver.ID)
@@ -335,8 +337,12 @@ func (s *Service) PutValue(ctx context.Context, account, secretID, versionID str
 					ver = v
 					return nil
 				}
-				return fmt.Errorf("%w: You can't modify an existing version, you can only create a new version.", ErrExists)
+				return tokenInUse(versionID, sec)
 			}
+		}
+		if len(sec.Versions) == 0 && !slices.Contains(stages, StageCurrent) {
+			// The first value of a secret is its current one, whatever other labels it gets.
+			stages = append(slices.Clone(stages), StageCurrent)
 		}
 		dataKey, err := s.dataKey(sec)
 		if err != nil {
@@ -420,18 +426,22 @@ func (s *Service) Delete(ctx context.Context, account, secretID string, window i
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		sec, err = s.find(ctx, tx, account, secretID, true)
+		now := s.now()
+		if errors.Is(err, ErrNotFound) && force {
+			// AWS answers a forced delete of a secret that does not exist as if it had deleted it.
+			sec, when = s.absent(account, secretID), now
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		now := s.now()
 		if force {
 			when = now
 			_, err = tx.Exec(ctx, "DELETE FROM secrets WHERE id = ?", sec.ID)
 			return err
 		}
-		if sec.DeletedAt != nil && sec.DeleteAfter != nil {
-			when = *sec.DeleteAfter // already scheduled: AWS keeps the first date
-			return nil
+		if sec.DeletedAt != nil {
+			return fmt.Errorf("%w: You tried to perform the operation on a secret that's currently marked deleted.", ErrInvalidState)
 		}
 		when = now.Add(time.Duration(window) * 24 * time.Hour)
 		sec.DeletedAt, sec.DeleteAfter = &now, &when
@@ -440,6 +450,16 @@ func (s *Service) Delete(ctx context.Context, account, secretID string, window i
 		return err
 	})
 	return sec, when, err
+}
+
+// absent is the record a forced delete of a missing secret reports: the name (or ARN) asked for.
+func (s *Service) absent(account, secretID string) *Secret {
+	if strings.HasPrefix(secretID, "arn:") {
+		name := secretID[strings.LastIndex(secretID, ":")+1:]
+		return &Secret{AccountID: account, Name: name, ARN: secretID}
+	}
+	return &Secret{AccountID: account, Name: secretID,
+		ARN: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.Region, account, secretID, randomSuffix())}
 }
 
 // Restore cancels a scheduled deletion.
@@ -645,14 +665,33 @@ func (s *Service) sameVersion(sec *Secret, versionID string, val Value) bool {
 	return string(a) == string(b)
 }
 
-func describeSelector(versionID, stage string) string {
-	switch {
-	case versionID != "" && stage != "":
-		return fmt.Sprintf("VersionId: %s and staging label: %s", versionID, stage)
-	case versionID != "":
-		return "VersionId: " + versionID
+// selectVersion finds the version named by id, by staging label, or both, with AWS's messages.
+func selectVersion(sec *Secret, versionID, stage string) (*Version, error) {
+	for i, v := range sec.Versions {
+		if versionID != "" && v.ID != versionID {
+			continue
+		}
+		if stage != "" && !slices.Contains(v.Stages, stage) {
+			if versionID != "" {
+				return nil, fmt.Errorf("%w: You provided a VersionStage that is not associated to the provided VersionId.", ErrNotFound)
+			}
+			continue
+		}
+		return &sec.Versions[i], nil
 	}
-	return "staging label: " + stage
+	if versionID != "" {
+		return nil, fmt.Errorf("%w: Secrets Manager can't find the specified secret value for VersionId: %s", ErrNotFound, versionID)
+	}
+	return nil, fmt.Errorf("%w: Secrets Manager can't find the specified secret value for staging label: %s", ErrNotFound, stage)
+}
+
+func (sec *Secret) hasVersion(id string) bool {
+	return slices.ContainsFunc(sec.Versions, func(v Version) bool { return v.ID == id })
+}
+
+// tokenInUse is AWS's answer to a ClientRequestToken that names a version with another value.
+func tokenInUse(token string, sec *Secret) error {
+	return fmt.Errorf("%w: You can't use ClientRequestToken %s because that value is already in use for a version of secret %s.", ErrExists, token, sec.ARN)
 }
 
 func ms(t time.Time) int64     { return t.UnixMilli() }

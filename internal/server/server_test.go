@@ -128,7 +128,7 @@ func TestSecretsManagerWithTheGoSDK(t *testing.T) {
 		t.Errorf("listed %d secrets in %d pages: %v", len(names), pages, names)
 	}
 	var descending []string
-	pd := secretsmanager.NewListSecretsPaginator(sm, &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(3), SortOrder: smtypes.SortOrderTypeDesc})
+	pd := secretsmanager.NewListSecretsPaginator(sm, &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(3), SortOrder: smtypes.SortOrderTypeDesc, SortBy: smtypes.SortByTypeName})
 	for pd.HasMorePages() {
 		out, err := pd.NextPage(ctx)
 		if err != nil {
@@ -141,7 +141,7 @@ func TestSecretsManagerWithTheGoSDK(t *testing.T) {
 	if len(descending) != 7 || descending[0] != "prod/app-db" || descending[1] != "page/e" || descending[6] != "bin" {
 		t.Errorf("descending across pages = %v", descending)
 	}
-	if _, err := sm.ListSecrets(ctx, &secretsmanager.ListSecretsInput{NextToken: aws.String("forged")}); !isCode(err, "InvalidParameterException") {
+	if _, err := sm.ListSecrets(ctx, &secretsmanager.ListSecretsInput{NextToken: aws.String("forged")}); !isCode(err, "InvalidNextTokenException") {
 		t.Errorf("forged NextToken: %v", err)
 	}
 

@@ -1,12 +1,18 @@
 // Package secretsmanager is the Secrets Manager façade (awsJson1.1, X-Amz-Target
 // secretsmanager.<Op>): it validates requests as the model constrains them, calls the secrets
 // service for the caller's account, and writes the AWS shapes back. Secret values appear only in
-// GetSecretValue responses.
+// GetSecretValue and BatchGetSecretValue responses.
+//
+// Files: secretsmanager.go (service, the original operations, errors), list.go (ListSecrets,
+// BatchGetSecretValue, filters and paging), versions.go (ListSecretVersionIds,
+// UpdateSecretVersionStage), password.go (GetRandomPassword). Newer operations declare their
+// constraints as `aws` tags, checked by the front door (ValidationException, as AWS answers).
 package secretsmanager
 
 import (
 	"context"
 	"errors"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +26,8 @@ import (
 type Facade struct {
 	Secrets *secrets.Service
 	Tokens  awsapi.Tokens
+	// Random is the source of GetRandomPassword; nil is crypto/rand.
+	Random io.Reader
 }
 
 // Service returns the awsJson1.1 service to register under the signing name "secretsmanager".
@@ -39,6 +47,11 @@ func (f *Facade) Service() (*awsapi.JSONService, error) {
 		"RestoreSecret":  awsapi.JSONOp(f.RestoreSecret),
 		"TagResource":    awsapi.JSONOp(f.TagResource),
 		"UntagResource":  awsapi.JSONOp(f.UntagResource),
+
+		"GetRandomPassword":        awsapi.JSONOp(f.GetRandomPassword),
+		"BatchGetSecretValue":      awsapi.JSONOp(f.BatchGetSecretValue),
+		"ListSecretVersionIds":     awsapi.JSONOp(f.ListSecretVersionIds),
+		"UpdateSecretVersionStage": awsapi.JSONOp(f.UpdateSecretVersionStage),
 	})
 }
 
@@ -161,7 +174,7 @@ type SecretDescription struct {
 	LastChangedDate        *awsapi.EpochSeconds `json:",omitempty"`
 	LastAccessedDate       *awsapi.EpochSeconds `json:",omitempty"`
 	DeletedDate            *awsapi.EpochSeconds `json:",omitempty"`
-	Tags                   []Tag                `json:",omitempty"`
+	Tags                   *[]Tag               `json:",omitempty"`
 	VersionIdsToStages     map[string][]string  `json:",omitempty"`
 	SecretVersionsToStages map[string][]string  `json:",omitempty"`
 	CreatedDate            *awsapi.EpochSeconds `json:",omitempty"`
@@ -181,89 +194,6 @@ func (f *Facade) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*
 	d := f.describe(sec)
 	d.VersionIdsToStages = stagesOf(sec)
 	return d, nil
-}
-
-// ListSecretsInput is the ListSecrets request.
-type ListSecretsInput struct {
-	MaxResults             *int64
-	NextToken              string
-	IncludePlannedDeletion bool
-	SortOrder              string
-	Filters                []struct {
-		Key    string
-		Values []string
-	}
-}
-
-// ListSecretsOutput is the ListSecrets response.
-type ListSecretsOutput struct {
-	SecretList []*SecretDescription
-	NextToken  string `json:",omitempty"`
-}
-
-type listCursor struct {
-	After string `json:"a"`
-}
-
-func (f *Facade) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSecretsOutput, error) {
-	v := newValidator()
-	if in.MaxResults != nil {
-		v.Range("maxResults", *in.MaxResults, 1, 100)
-	}
-	if in.NextToken != "" {
-		v.Length("nextToken", in.NextToken, 1, 4096)
-	}
-	if in.SortOrder != "" {
-		v.Enum("sortOrder", in.SortOrder, "asc", "desc")
-	}
-	prefix := ""
-	v.Count("filters", len(in.Filters), 0, 10)
-	for i, flt := range in.Filters {
-		v.Count("filters."+itoa(i+1)+".member.values", len(flt.Values), 1, 10)
-		for j, val := range flt.Values {
-			v.Length("filters."+itoa(i+1)+".member.values."+itoa(j+1)+".member", val, 1, 512)
-		}
-		v.Enum("filters."+itoa(i+1)+".member.key", flt.Key, "description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all")
-		if flt.Key == "name" && len(flt.Values) == 1 {
-			prefix = flt.Values[0]
-		} else if flt.Key != "" {
-			v.Fail("filters."+itoa(i+1)+".member.key", flt.Key, "Only the name filter with one value is supported by this server")
-		}
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	acct := account(ctx)
-	scope := acct + "/ListSecrets/" + prefix + "/" + boolStr(in.IncludePlannedDeletion) + "/" + in.SortOrder
-	var cur listCursor
-	if in.NextToken != "" {
-		if err := f.Tokens.Decode(scope, in.NextToken, &cur); err != nil {
-			return nil, invalid("Invalid NextToken.")
-		}
-	}
-	limit := 100
-	if in.MaxResults != nil {
-		limit = int(*in.MaxResults)
-	}
-	list, more, err := f.Secrets.List(ctx, acct, secrets.ListInput{NamePrefix: prefix, IncludeDeleted: in.IncludePlannedDeletion,
-		After: cur.After, Limit: limit, Descending: in.SortOrder == "desc"})
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := &ListSecretsOutput{SecretList: []*SecretDescription{}}
-	for _, s := range list {
-		d := f.describe(s)
-		d.SecretVersionsToStages = stagesOf(s)
-		out.SecretList = append(out.SecretList, d)
-	}
-	if more {
-		tok, err := f.Tokens.Encode(scope, listCursor{After: list[len(list)-1].Name})
-		if err != nil {
-			return nil, err
-		}
-		out.NextToken = tok
-	}
-	return out, nil
 }
 
 // PutSecretValueInput is the PutSecretValue request.
@@ -460,8 +390,12 @@ func (f *Facade) describe(s *secrets.Secret) *SecretDescription {
 		day := s.AccessedAt.UTC().Truncate(24 * time.Hour)
 		d.LastAccessedDate = epoch(&day)
 	}
-	for _, t := range s.Tags {
-		d.Tags = append(d.Tags, Tag{Key: &t.Key, Value: &t.Value})
+	if s.Tags != nil { // nil: never tagged; empty: every tag removed, which AWS reports as []
+		tags := []Tag{}
+		for _, t := range s.Tags {
+			tags = append(tags, Tag{Key: &t.Key, Value: &t.Value})
+		}
+		d.Tags = &tags
 	}
 	return d
 }
