@@ -13,13 +13,11 @@ import (
 	"github.com/surveyorhq/surveyor/internal/secrets"
 )
 
-var _ = awsapi.DefinePattern("secretsmanager.filterValue", `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$`, nil)
-
 // Filter is a ListSecrets / BatchGetSecretValue filter. Its key is checked by validateFilters,
 // which words the errors as AWS does (the model's enum check would word them otherwise).
 type Filter struct {
 	Key    *string
-	Values []string `aws:"count=1:10,item.len=0:512,item.pattern=secretsmanager.filterValue"`
+	Values []string `aws:"count=1:10,item.len=0:512,item.pattern=/^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$/"`
 }
 
 // ListSecretsInput is the ListSecrets request.
