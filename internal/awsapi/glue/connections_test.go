@@ -193,6 +193,18 @@ func TestTestConnection(t *testing.T) {
 	wantErr(t, err, "InvalidInputException", "not supported")
 	_, err = c.TestConnection(ctx, &glue.TestConnectionInput{ConnectionName: aws.String("ghost")})
 	wantErr(t, err, "EntityNotFoundException", "Connection ghost not found")
+	// The outbound policy (the default here): the metadata address and a socket directory, which
+	// would let anyone in without the password, are refused with the rule that refused them.
+	_, err = c.TestConnection(ctx, &glue.TestConnectionInput{TestConnectionInput: &types.TestConnectionInput{
+		ConnectionType: types.ConnectionTypeJdbc, ConnectionProperties: map[string]string{"JDBC_CONNECTION_URL": "jdbc:postgresql://169.254.169.254:5432/x", "USERNAME": "u", "PASSWORD": password}}})
+	wantErr(t, err, "InvalidInputException", "the outbound policy refuses address 169.254.169.254 (--deny-hosts link-local)")
+	_, err = c.TestConnection(ctx, &glue.TestConnectionInput{TestConnectionInput: &types.TestConnectionInput{
+		ConnectionType: types.ConnectionTypeJdbc, ConnectionProperties: map[string]string{"JDBC_ENGINE": "postgresql", "HOST": "/var/run/postgresql",
+			"PORT": "5432", "DATABASE": pg.Source.Database, "USERNAME": "postgres", "PASSWORD": password}}})
+	wantErr(t, err, "InvalidInputException", "the outbound policy refuses Unix socket /var/run/postgresql/.s.PGSQL.5432")
+	if strings.Contains(err.Error(), password) {
+		t.Fatalf("the failure shows the password: %v", err)
+	}
 	_, err = c.TestConnection(ctx, &glue.TestConnectionInput{})
 	wantErr(t, err, "InvalidInputException", "Exactly one of ConnectionName and TestConnectionInput")
 	_, err = c.TestConnection(ctx, &glue.TestConnectionInput{ConnectionName: aws.String("pg"), TestConnectionInput: &types.TestConnectionInput{
