@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -71,6 +72,11 @@ func (c *Catalog) batchSize() int {
 // this run: RemovedByRun); nothing is ever deleted.
 // A table listed twice in the snapshot is applied once.
 //
+// Applies to one source happen one at a time: runs of different run sources may share a catalog
+// source (the associations of one AppIntegrations data integration), and each must compare
+// against what the other wrote. SQLite writes one transaction at a time anyway; on PostgreSQL
+// Apply first takes a transaction lock on the source (lockSource).
+//
 // Memory stays bounded whatever the size of the source: the assets go through in batches of
 // BatchSize, in reference order. For each batch Apply reads what the catalog has of those
 // references (fingerprint, revision, flags; never a document), compares fingerprints, and
@@ -80,6 +86,9 @@ func (c *Catalog) batchSize() int {
 func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats, error) {
 	if in.Snapshot == nil {
 		return Stats{}, errors.New("apply snapshot: no snapshot")
+	}
+	if err := lockSource(ctx, tx, in.AccountID, in.SourceID); err != nil {
+		return Stats{}, fmt.Errorf("lock source %s for run %s: %w", in.SourceID, in.RunID, err)
 	}
 	a := &applier{c: c, tx: tx, in: in, now: c.now().UnixMilli()}
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM activities WHERE run_id = ?`, in.RunID).Scan(&a.seq); err != nil {
@@ -102,6 +111,20 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 		}
 	}
 	return a.st, nil
+}
+
+// lockSource holds, until tx ends, PostgreSQL's transaction advisory lock of the account's
+// catalog source, so that a second Apply to the source waits for the first to commit and then
+// reads what it wrote (each statement of a READ COMMITTED transaction sees what committed before
+// it). The lock key is the first 8 bytes of a SHA-256 of the account and source: two sources
+// whose keys collide only wait for each other. SQLite transactions write one at a time.
+func lockSource(ctx context.Context, tx *store.Tx, accountID, sourceID string) error {
+	if tx.Dialect() != store.Postgres {
+		return nil
+	}
+	sum := sha256.Sum256([]byte("catalog\x00" + accountID + "\x00" + sourceID))
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(binary.BigEndian.Uint64(sum[:8])))
+	return err
 }
 
 // problems is what the connector noticed while reading t (schema.Meta.Problems), for the

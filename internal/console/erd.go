@@ -51,13 +51,13 @@ func (c *Console) erdPage(w http.ResponseWriter, r *http.Request, s *Session) (*
 	var assets []catalog.Asset
 	err = c.cfg.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
 		if d.Database == "" && d.Namespace == "" {
-			ns, err := c.cfg.Catalog.Namespaces(ctx, tx, s.AccountID, src.ID)
+			ns, err := c.cfg.Catalog.Namespaces(ctx, tx, s.AccountID, src.Catalog())
 			if err != nil || len(ns) == 0 {
 				return err
 			}
 			d.Database, d.Namespace = ns[0].Database, ns[0].Namespace
 		}
-		assets, d.Total, err = c.cfg.Catalog.NamespaceAssets(ctx, tx, s.AccountID, src.ID, d.Database, d.Namespace, maxDiagramTables)
+		assets, d.Total, err = c.cfg.Catalog.NamespaceAssets(ctx, tx, s.AccountID, src.Catalog(), d.Database, d.Namespace, maxDiagramTables)
 		return err
 	})
 	if err != nil {

@@ -55,6 +55,11 @@ func (c *Console) searchPage(w http.ResponseWriter, r *http.Request, s *Session)
 	for i := range sources {
 		byID[sources[i].ID] = &sources[i]
 	}
+	for i := range sources { // assets under a shared catalog id show its first source
+		if id := sources[i].CatalogID; id != "" && byID[id] == nil {
+			byID[id] = &sources[i]
+		}
+	}
 	needle := strings.ToLower(d.Query)
 	match := func(s string) bool { return strings.Contains(strings.ToLower(s), needle) }
 	for _, a := range assets {

@@ -181,3 +181,92 @@ func randomish() string {
 	tokens++
 	return "token-" + strings.Repeat("x", tokens%3) + time.Now().Format("150405.000000")
 }
+
+// The associations of one AppIntegrations data integration share its catalog: each is a source
+// with its own runs, and each lists the integration's assets; a second association's first run
+// finds them unchanged. An asset's page, its ER diagram and search lead back to an association.
+func TestAppIntegrationsAssociationsShareTheIntegrationsAssets(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	b := w.web()
+	b.mustSignIn(w.env.Key)
+	root := filepath.Join(t.TempDir(), "lake")
+	if err := os.MkdirAll(filepath.Join(root, "orders"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "orders", "a.csv"), []byte("id,total\n1,2.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	aic := ai.NewFromConfig(w.env.AWS())
+	integ, err := aic.CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{Name: aws.String("lake"),
+		KmsKey: aws.String("alias/aws/appintegrations"), SourceURI: aws.String("file://localhost" + root)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	completed := func(n int) func() bool {
+		return func() bool {
+			l, err := aic.ListDataIntegrationAssociations(ctx, &ai.ListDataIntegrationAssociationsInput{DataIntegrationIdentifier: integ.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := 0
+			for _, a := range l.DataIntegrationAssociations {
+				if s := a.LastExecutionStatus; s != nil && s.ExecutionStatus == aitypes.ExecutionStatusCompleted {
+					done++
+				}
+			}
+			return done == n
+		}
+	}
+	var assocs []string
+	for i, client := range []string{"first", "second"} {
+		a, err := aic.CreateDataIntegrationAssociation(ctx, &ai.CreateDataIntegrationAssociationInput{DataIntegrationIdentifier: integ.Id,
+			ClientId: aws.String(client)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assocs = append(assocs, aws.ToString(a.DataIntegrationAssociationId))
+		eventually(t, client+" association's run", completed(i+1))
+	}
+
+	list := b.get("/console/sources?service=AppIntegrations").body
+	if n := strings.Count(list, `<tr>`) - 1; n != 2 {
+		t.Errorf("AppIntegrations sources: %d, want the 2 associations", n)
+	}
+	assetLink := regexp.MustCompile(`href="/console/assets/([^"]+)">orders</a>`)
+	var asset string
+	for i, id := range assocs {
+		page := b.get("/console/sources/" + url.PathEscape(id))
+		if page.status != http.StatusOK {
+			t.Fatalf("source page of association %s: %d", id, page.status)
+		}
+		m := assetLink.FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatalf("association %s lists no orders asset: %s", id, text(page.body))
+		}
+		if asset != "" && m[1] != asset {
+			t.Errorf("the associations list different orders assets: %s and %s", asset, m[1])
+		}
+		asset = m[1]
+		// Its one run: the first adds orders, the second finds it unchanged.
+		cells := regexp.MustCompile(`<td class="num">(\d+)</td><td class="num">(\d+)</td><td class="num">(\d+)</td>`).FindAllStringSubmatch(page.body, -1)
+		want := [][]string{{"1", "0", "0"}, {"0", "0", "1"}}[i]
+		if len(cells) != 1 || strings.Join(cells[0][1:], ",") != strings.Join(want, ",") {
+			t.Errorf("association %d's runs (added, updated, unchanged): %v, want one %v", i, cells, want)
+		}
+	}
+	ap := b.get("/console/assets/" + asset)
+	if ap.status != http.StatusOK || !strings.Contains(ap.body, `href="/console/sources/`+url.PathEscape(assocs[0])+`"`) {
+		t.Errorf("the asset page does not lead to the first association: %d %s", ap.status, text(ap.body))
+	}
+	erd := regexp.MustCompile(`href="(/console/erd\?[^"]+)"`).FindStringSubmatch(ap.body)
+	if erd == nil {
+		t.Fatalf("the asset page has no ER diagram link")
+	}
+	if p := b.get(strings.ReplaceAll(erd[1], "&amp;", "&")); p.status != http.StatusOK || !strings.Contains(p.body, "orders") {
+		t.Errorf("ER diagram from the asset page: %d %s", p.status, text(p.body))
+	}
+	if p := b.get("/console/search?q=orders"); !strings.Contains(p.body, `href="/console/sources/`+url.PathEscape(assocs[0])+`"`) {
+		t.Errorf("search does not lead to the first association: %s", text(p.body))
+	}
+}

@@ -41,9 +41,13 @@ var ErrNotFound = errors.New("console: source not found")
 
 // Source is one discovery source: what runs read, and what their assets belong to.
 type Source struct {
-	// ID is the source id of its runs and catalog assets.
-	ID      string
-	Service string
+	// ID is the source id of its runs, and of its catalog assets unless CatalogID says otherwise.
+	ID string
+	// CatalogID, when set, is the source id of its catalog assets, which several sources may
+	// share: the associations of one AppIntegrations data integration record what they find
+	// under the integration's id.
+	CatalogID string
+	Service   string
 	// Type is the façade's word for it: "data source", "data integration", "endpoint"...
 	Type string
 	Name string
@@ -58,6 +62,14 @@ type Source struct {
 	CanRun  bool
 	RunHelp string
 	Created time.Time
+}
+
+// Catalog is the source id of the source's catalog assets.
+func (s Source) Catalog() string {
+	if s.CatalogID != "" {
+		return s.CatalogID
+	}
+	return s.ID
 }
 
 // Setting is one configuration value of a source.
@@ -112,7 +124,9 @@ func (c *Console) allSources(ctx context.Context) ([]Source, error) {
 	return out, nil
 }
 
-// findSource returns the caller's source with id from whichever façade has it.
+// findSource returns the caller's source with id from whichever façade has it. An id that is
+// no source's but the catalog id of some (an asset's SourceID) gives the first of those, in
+// allSources' order.
 func (c *Console) findSource(ctx context.Context, id string) (Source, Sources, error) {
 	for _, p := range c.cfg.Sources {
 		s, err := p.GetSource(ctx, id)
@@ -121,6 +135,22 @@ func (c *Console) findSource(ctx context.Context, id string) (Source, Sources, e
 		}
 		if !errors.Is(err, ErrNotFound) {
 			return Source{}, nil, fmt.Errorf("get %s source %s: %w", p.Service(), id, err)
+		}
+	}
+	if id != "" {
+		all, err := c.allSources(ctx)
+		if err != nil {
+			return Source{}, nil, err
+		}
+		for _, s := range all {
+			if s.CatalogID != id {
+				continue
+			}
+			for _, p := range c.cfg.Sources {
+				if p.Service() == s.Service {
+					return s, p, nil
+				}
+			}
 		}
 	}
 	return Source{}, nil, notFound("There is no source %s in this account.", id)
@@ -297,12 +327,12 @@ func (c *Console) sourcePage(w http.ResponseWriter, r *http.Request, s *Session)
 	}
 	d.NextRuns = next
 	err = c.cfg.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		if d.Namespaces, err = c.cfg.Catalog.Namespaces(ctx, tx, s.AccountID, src.ID); err != nil {
+		if d.Namespaces, err = c.cfg.Catalog.Namespaces(ctx, tx, s.AccountID, src.Catalog()); err != nil {
 			return err
 		}
 		var total int
 		offset := pageNumber(q, "page") * assetsPerPage
-		d.Assets, total, err = c.cfg.Catalog.ListAssets(ctx, tx, catalog.AssetQuery{AccountID: s.AccountID, SourceID: src.ID,
+		d.Assets, total, err = c.cfg.Catalog.ListAssets(ctx, tx, catalog.AssetQuery{AccountID: s.AccountID, SourceID: src.Catalog(),
 			Database: d.Database, Namespace: d.Namespace, Offset: offset, Limit: assetsPerPage})
 		d.AssetTotal, d.AssetPage = total, newPager(q, total, assetsPerPage)
 		return err

@@ -83,6 +83,19 @@ type Config struct {
 	// configuration sealed stores only these two, so each run re-checks it.
 	Resolver string `json:"resolver,omitempty"`
 	Ref      string `json:"ref,omitempty"`
+	// CatalogSource, when set, is the catalog source the run's snapshot is applied to instead of
+	// the run's own source: several run sources then share one history, each run diffing against
+	// the latest run of any of them (AppIntegrations: the associations of one data integration).
+	// Resolvers set it; it is never taken from a client.
+	CatalogSource string `json:"catalogSource,omitempty"`
+}
+
+// catalogSource is the catalog source a run of cfg applies its snapshot to.
+func catalogSource(r *runs.Run, cfg Config) string {
+	if cfg.CatalogSource != "" {
+		return cfg.CatalogSource
+	}
+	return r.SourceID
 }
 
 // Result is the JSON a finished discovery run keeps.
@@ -177,7 +190,7 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 	}
 	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
 		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
-			AccountID: r.AccountID, SourceID: r.SourceID, RunID: r.ID, Snapshot: snap, InScope: inScope,
+			AccountID: r.AccountID, SourceID: catalogSource(r, cfg), RunID: r.ID, Snapshot: snap, InScope: inScope,
 		})
 		if err != nil {
 			return runs.Outcome{}, fmt.Errorf("apply snapshot of %s: %w", src.Redacted(), err)
@@ -212,7 +225,7 @@ func (j *Job) read(ctx context.Context, r *runs.Run, cfg Config) (apply, error) 
 	res := Result{Engine: snap.Engine, Assets: snap.TableCount()}
 	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
 		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
-			AccountID: r.AccountID, SourceID: r.SourceID, RunID: r.ID, Snapshot: snap,
+			AccountID: r.AccountID, SourceID: catalogSource(r, cfg), RunID: r.ID, Snapshot: snap,
 			InScope: func(ref schema.Ref) bool { return flt.Table(ref.Database, ref.Namespace, ref.Table) },
 		})
 		if err != nil {

@@ -5,7 +5,9 @@
 // ObjectConfiguration); it is frozen into a discovery.Config when it is created. An association
 // executes it: ON_DEMAND runs once, SCHEDULED fires runs on the integration's (or the
 // association's) schedule. Each association is one run source, so its LastExecutionStatus is its
-// latest run, and what the runs find is in the catalog like any other discovery.
+// latest run. What the runs find is in the catalog under the data integration: the associations
+// of one integration share its history, so each run reports what changed since the
+// integration's previous run, whichever association ran it.
 package appintegrations
 
 import (

@@ -388,10 +388,15 @@ func TestScheduleFiresUnderFakeClock(t *testing.T) {
 	}
 }
 
-// stored opens the server's SQLite store, for reading what the server keeps and for tampering.
+// stored opens the server's store (its PostgreSQL store, or the SQLite one in its data
+// directory), for reading what the server keeps and for tampering.
 func stored(t *testing.T, env *servertest.Env) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), env.Config.DataDir)
+	dsn := env.Config.DataDir
+	if env.Config.Store != "" {
+		dsn = env.Config.Store
+	}
+	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,7 +524,7 @@ func TestDatabaseSources(t *testing.T) {
 				t.Errorf("status %s %q", status.ExecutionStatus, aws.ToString(status.StatusMessage))
 			}
 			// ...and of it only the listed fields.
-			tables := catalogColumns(t, st, *assoc.DataIntegrationAssociationId)
+			tables := catalogColumns(t, st, *created.Id) // the catalog is the integration's
 			var orders []string
 			for name, cols := range tables {
 				if strings.HasSuffix(name, ".orders") {
@@ -874,7 +879,7 @@ func TestScheduledRunsCheckTheKmsKeyWhenTheyStart(t *testing.T) {
 		!strings.Contains(msg, "cannot be decrypted under its KmsKey "+other) {
 		t.Fatalf("scheduled run with a tampered KmsKey: %s %q, want FAILED, ACCESS_DENIED_EXCEPTION, naming the key", failed.ExecutionStatus, msg)
 	}
-	if cols := catalogColumns(t, st, source); len(cols) != 0 {
+	if cols := catalogColumns(t, st, *created.Id); len(cols) != 0 {
 		t.Errorf("the refused run catalogued %v", cols)
 	}
 

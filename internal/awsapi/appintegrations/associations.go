@@ -39,7 +39,7 @@ type OnDemandConfiguration struct {
 }
 
 // association is the stored document of a data integration association. Its id is the run
-// source of its runs and schedule. It holds no run configuration: that is derived, each time
+// source of its runs and schedule; what they find is in its integration's catalog (runConfig). It holds no run configuration: that is derived, each time
 // one of its runs starts (Resolve), from its integration's sealed material and its own
 // ObjectConfiguration.
 type association struct {
@@ -237,11 +237,16 @@ func scheduleOf(integ *integration, exec *ExecutionConfiguration) (*ScheduleConf
 // runConfig is what a run of the association reads: the integration's sealed material, opened
 // under its KmsKey, limited to the association's ObjectConfiguration; a SCHEDULED run whose
 // schedule names an Object, with no ObjectConfiguration anywhere, reads only that object.
+//
+// What it finds goes into the integration's catalog (CatalogSource is the integration's id), not
+// the association's: every association of an integration, and every run of each, compares with
+// the integration's previous run, whichever association ran it.
 func runConfig(master *secrets.Sealer, account string, a *association, integ *integration, exec *ExecutionConfiguration) (discovery.Config, error) {
 	cfg, err := openConfig(master, account, integ)
 	if err != nil {
 		return cfg, err
 	}
+	cfg.CatalogSource = integ.ID
 	if err := applyObjects(&cfg, a.ObjectConfiguration); err != nil {
 		return cfg, err
 	}

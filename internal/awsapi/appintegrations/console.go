@@ -15,7 +15,8 @@ import (
 )
 
 // Console returns what the web console shows of AppIntegrations: every data integration
-// association of the caller (each is the source of its runs), and for on-demand ones Run now as
+// association of the caller (each is the source of its runs; its assets are its integration's,
+// shared with the integration's other associations), and for on-demand ones Run now as
 // UpdateDataIntegrationAssociation with their ON_DEMAND execution, which runs them again.
 func (f *Facade) Console() console.Sources { return consoleSources{f} }
 
@@ -127,7 +128,7 @@ func source(integ *integration, a *association, rec resources.Record) console.So
 		name += " / " + a.ClientId
 	}
 	exec := effectiveExecution(a, integ)
-	s := console.Source{ID: a.ID, Service: "AppIntegrations", Type: "data integration association", Name: name,
+	s := console.Source{ID: a.ID, CatalogID: integ.ID, Service: "AppIntegrations", Type: "data integration association", Name: name,
 		Engine: engineOf(integ.SourceURI), Location: integ.SourceURI, Created: rec.CreatedAt,
 		CanRun:  exec.ExecutionMode == modeOnDemand,
 		RunHelp: "Run now calls UpdateDataIntegrationAssociation with its ON_DEMAND execution, which runs it again."}
