@@ -390,20 +390,8 @@ func count(s *schema.Snapshot) (tables, columns int) {
 // to it allowing multi-statement batches, and a function that drops it.
 func createDatabase(ctx context.Context, engine string) (connector.Source, *sql.DB, func() error, error) {
 	if engine == connector.SQLite {
-		dir, err := os.MkdirTemp("", "surveyor-bench-")
-		if err != nil {
-			return connector.Source{}, nil, nil, err
-		}
-		path := filepath.Join(dir, "bench.db")
-		db, err := sql.Open("sqlite", path)
-		if err != nil {
-			os.RemoveAll(dir)
-			return connector.Source{}, nil, nil, err
-		}
-		src := connector.Source{Engine: connector.SQLite, Path: path}
-		return src, db, func() error { return os.RemoveAll(dir) }, nil
+		return createSQLite()
 	}
-
 	env, def := "SURVEYOR_TEST_PG", testdb.DefaultPG
 	if engine == connector.MySQL {
 		env, def = "SURVEYOR_TEST_MYSQL", testdb.DefaultMySQL
@@ -416,62 +404,87 @@ func createDatabase(ctx context.Context, engine string) (connector.Source, *sql.
 	if err != nil {
 		return connector.Source{}, nil, nil, fmt.Errorf("%s: %w", env, err)
 	}
-	name := testdb.Name("surveyor_bench")
 	src := admin
-	src.Database = name
-	var db *sql.DB
-	var drop func() error
-	switch engine {
-	case connector.Postgres:
-		conn, err := pgx.Connect(ctx, testdb.PGDSN(admin))
-		if err != nil {
-			return src, nil, nil, connector.Classify(admin, connector.Unreachable, err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-			return src, nil, nil, fmt.Errorf("create database %s: %w", name, err)
-		}
-		drop = func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			c, err := pgx.Connect(ctx, testdb.PGDSN(admin))
-			if err != nil {
-				return err
-			}
-			defer c.Close(ctx)
-			_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			return err
-		}
-		db, err = sql.Open("pgx", testdb.PGDSN(src))
-		if err != nil {
-			return src, nil, nil, errors.Join(err, drop())
-		}
-	case connector.MySQL:
-		adminDB, err := sql.Open("mysql", testdb.MySQLDSN(admin))
-		if err != nil {
-			return src, nil, nil, err
-		}
-		defer adminDB.Close()
-		if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			return src, nil, nil, connector.Classify(admin, connector.Failed, fmt.Errorf("create database %s: %w", name, err))
-		}
-		drop = func() error {
-			d, err := sql.Open("mysql", testdb.MySQLDSN(admin))
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			_, err = d.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name)
-			return err
-		}
-		db, err = sql.Open("mysql", testdb.MySQLDSN(src))
-		if err != nil {
-			return src, nil, nil, errors.Join(err, drop())
-		}
+	src.Database = testdb.Name("surveyor_bench")
+	if engine == connector.Postgres {
+		db, drop, err := createPostgres(ctx, admin, src)
+		return src, db, drop, err
 	}
-	return src, db, drop, nil
+	db, drop, err := createMySQL(ctx, admin, src)
+	return src, db, drop, err
+}
+
+// createSQLite makes a database file in a new temporary folder.
+func createSQLite() (connector.Source, *sql.DB, func() error, error) {
+	dir, err := os.MkdirTemp("", "surveyor-bench-")
+	if err != nil {
+		return connector.Source{}, nil, nil, err
+	}
+	path := filepath.Join(dir, "bench.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		os.RemoveAll(dir)
+		return connector.Source{}, nil, nil, err
+	}
+	return connector.Source{Engine: connector.SQLite, Path: path}, db, func() error { return os.RemoveAll(dir) }, nil
+}
+
+// createPostgres creates src's database on the server admin connects to.
+func createPostgres(ctx context.Context, admin, src connector.Source) (*sql.DB, func() error, error) {
+	name := src.Database
+	conn, err := pgx.Connect(ctx, testdb.PGDSN(admin))
+	if err != nil {
+		return nil, nil, connector.Classify(admin, connector.Unreachable, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	drop := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		c, err := pgx.Connect(ctx, testdb.PGDSN(admin))
+		if err != nil {
+			return err
+		}
+		defer c.Close(ctx)
+		_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		return err
+	}
+	db, err := sql.Open("pgx", testdb.PGDSN(src))
+	if err != nil {
+		return nil, nil, errors.Join(err, drop())
+	}
+	return db, drop, nil
+}
+
+// createMySQL creates src's database on the server admin connects to.
+func createMySQL(ctx context.Context, admin, src connector.Source) (*sql.DB, func() error, error) {
+	name := src.Database
+	adminDB, err := sql.Open("mysql", testdb.MySQLDSN(admin))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer adminDB.Close()
+	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, nil, connector.Classify(admin, connector.Failed, fmt.Errorf("create database %s: %w", name, err))
+	}
+	drop := func() error {
+		d, err := sql.Open("mysql", testdb.MySQLDSN(admin))
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		_, err = d.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name)
+		return err
+	}
+	db, err := sql.Open("mysql", testdb.MySQLDSN(src))
+	if err != nil {
+		return nil, nil, errors.Join(err, drop())
+	}
+	return db, drop, nil
 }
 
 // childResult is what a child scan prints, plus what the parent measured of it.
