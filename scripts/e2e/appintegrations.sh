@@ -2,7 +2,7 @@
 # End to end: AppIntegrations data integrations over a local folder, through the real binary and
 # the aws CLI.
 source "$(dirname "$0")/lib.bash"
-e2e_start
+e2e_start --no-sample # the sample data source's run would count among the stored runs below
 
 data="$E2E_TMP/lake"
 mkdir -p "$data/sales/orders" "$data/web/events/year=2024/month=01" "$data/web/events/year=2024/month=02" "$data/bad"
@@ -134,6 +134,19 @@ setkey "$forged" "$kms"
 aws appintegrations update-data-integration-association --data-integration-identifier "$id" --data-integration-association-identifier "$first" \
   --execution-configuration '{"ExecutionMode":"ON_DEMAND"}' >/dev/null || fail "run with the key restored"
 pass "KmsKey restored → the association runs again"
+
+# The catalog is the integration's: a new association's first run finds what the others found.
+third=$(aws appintegrations create-data-integration-association --data-integration-identifier "$id" --client-id third \
+  --execution-configuration '{"ExecutionMode":"ON_DEMAND"}' --query DataIntegrationAssociationId --output text)
+msg=""
+for _ in $(seq 1 100); do
+  st=$(aws appintegrations list-data-integration-associations --data-integration-identifier "$id" --output json |
+    jq -c --arg a "$third" '.DataIntegrationAssociations[] | select(.DataIntegrationAssociationArn | endswith("/" + $a)) | .LastExecutionStatus')
+  [ "$(jq -r '.ExecutionStatus // ""' <<<"$st")" = COMPLETED ] && msg=$(jq -r .StatusMessage <<<"$st") && break
+  sleep 0.2
+done
+grep -q 'added 0, updated 0, unchanged 2' <<<"$msg" || fail "a new association's first run: $st"
+pass "a new association compares with the integration's history: $msg"
 
 if out=$(aws appintegrations delete-data-integration --data-integration-identifier "$id" 2>&1); then fail "deleted with an association"; fi
 grep -q InvalidRequestException <<<"$out" || fail "delete with association: $out"
