@@ -45,10 +45,6 @@ func (c Catalog) CreateTable(ctx context.Context, tx *store.Tx, sc Scope, db str
 	if err != nil {
 		return fmt.Errorf("create table %s.%s: %w", db, in.Name, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO glue_table_versions (table_id, version_id, doc, update_time) VALUES (?, 0, ?, ?)`,
-		id, string(doc), now); err != nil {
-		return fmt.Errorf("create table %s.%s: %w", db, in.Name, err)
-	}
 	ref := tableRef{id: id, db: strings.ToLower(db), name: in.Name, keys: in.PartitionKeys}
 	for _, idx := range opts.PartitionIndexes {
 		if err := c.createPartitionIndex(ctx, tx, ref, idx); err != nil {
@@ -232,29 +228,34 @@ func (c Catalog) UpdateTable(ctx context.Context, tx *store.Tx, sc Scope, db str
 	if err != nil {
 		return err
 	}
-	now := c.now().UnixMilli()
 	version := ref.version
-	if opts.SkipArchive {
-		_, err = tx.Exec(ctx, `UPDATE glue_table_versions SET doc = ?, update_time = ? WHERE table_id = ? AND version_id = ?`,
-			string(doc), now, ref.id, version)
-	} else {
-		var count int64
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM glue_table_versions WHERE table_id = ?`, ref.id).Scan(&count); err != nil {
-			return fmt.Errorf("count versions of %s.%s: %w", ref.db, ref.name, err)
-		}
-		if count >= MaxTableVersions {
-			return &LimitExceededError{Message: fmt.Sprintf("Table %s has reached the limit of %d versions.", ref.name, MaxTableVersions)}
+	if !opts.SkipArchive {
+		if err := archive(ctx, tx, ref); err != nil {
+			return err
 		}
 		version++
-		_, err = tx.Exec(ctx, `INSERT INTO glue_table_versions (table_id, version_id, doc, update_time) VALUES (?, ?, ?, ?)`,
-			ref.id, version, string(doc), now)
 	}
-	if err != nil {
-		return fmt.Errorf("update table %s.%s: %w", ref.db, ref.name, err)
-	}
+	now := c.now().UnixMilli()
 	if _, err := tx.Exec(ctx, `UPDATE glue_tables SET doc = ?, version_id = ?, update_time = ? WHERE id = ?`,
 		string(doc), version, now, ref.id); err != nil {
 		return fmt.Errorf("update table %s.%s: %w", ref.db, ref.name, err)
+	}
+	return nil
+}
+
+// archive keeps a table's current definition as an archived version, unless the table has
+// reached MaxTableVersions (the current one included).
+func archive(ctx context.Context, tx *store.Tx, ref tableRef) error {
+	var archived int64
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM glue_table_versions WHERE table_id = ?`, ref.id).Scan(&archived); err != nil {
+		return fmt.Errorf("count versions of %s.%s: %w", ref.db, ref.name, err)
+	}
+	if archived+1 >= MaxTableVersions {
+		return &LimitExceededError{Message: fmt.Sprintf("Table %s has reached the limit of %d versions.", ref.name, MaxTableVersions)}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO glue_table_versions (table_id, version_id, doc, update_time)
+		SELECT id, version_id, doc, update_time FROM glue_tables WHERE id = ?`, ref.id); err != nil {
+		return fmt.Errorf("archive version %d of %s.%s: %w", ref.version, ref.db, ref.name, err)
 	}
 	return nil
 }
@@ -326,9 +327,12 @@ func (c Catalog) ListTableVersions(ctx context.Context, tx *store.Tx, sc Scope, 
 }
 
 func (c Catalog) versions(ctx context.Context, tx *store.Tx, sc Scope, ref tableRef, before int64, limit int) ([]TableVersion, error) {
-	rows, err := tx.Query(ctx, `SELECT v.version_id, v.doc, v.update_time, t.created_by, t.create_time
-		FROM glue_table_versions v JOIN glue_tables t ON t.id = v.table_id
-		WHERE v.table_id = ? AND v.version_id < ? ORDER BY v.version_id DESC LIMIT ?`, ref.id, before, limit)
+	// The current version is the table's row; glue_table_versions holds the archived ones.
+	rows, err := tx.Query(ctx, `SELECT v.version_id, v.doc, v.update_time, t.created_by, t.create_time FROM (
+			SELECT table_id, version_id, doc, update_time FROM glue_table_versions WHERE table_id = ? AND version_id < ?
+			UNION ALL
+			SELECT id, version_id, doc, update_time FROM glue_tables WHERE id = ? AND version_id < ?
+		) v JOIN glue_tables t ON t.id = v.table_id ORDER BY v.version_id DESC LIMIT ?`, ref.id, before, ref.id, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of %s.%s: %w", ref.db, ref.name, err)
 	}

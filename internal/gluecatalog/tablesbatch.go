@@ -36,7 +36,7 @@ func (c Catalog) CreateTables(ctx context.Context, tx *store.Tx, sc Scope, db st
 	return nil
 }
 
-// createChunk inserts one chunk of tables and their version 0.
+// createChunk inserts one chunk of tables.
 func (c Catalog) createChunk(ctx context.Context, tx *store.Tx, dbID int64, db string, ins []TableInput, createdBy string, now int64) error {
 	names := make([]string, len(ins))
 	var q strings.Builder
@@ -67,7 +67,7 @@ func (c Catalog) createChunk(ctx context.Context, tx *store.Tx, dbID int64, db s
 	if len(inserted) != len(names) {
 		return &AlreadyExistsError{Kind: "Table", Name: notInserted(names, inserted)}
 	}
-	return c.createVersions(ctx, tx, dbID, db, names)
+	return nil
 }
 
 // insertedNames runs an INSERT … RETURNING name and collects the names.
@@ -98,26 +98,4 @@ func notInserted(names []string, inserted map[string]bool) string {
 		seen[n] = true
 	}
 	return ""
-}
-
-// createVersions copies the just inserted tables' definitions as their version 0, in the
-// database without sending the documents again.
-func (c Catalog) createVersions(ctx context.Context, tx *store.Tx, dbID int64, db string, names []string) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO glue_table_versions (table_id, version_id, doc, update_time)
-		SELECT id, 0, doc, update_time FROM glue_tables WHERE database_id = ? AND name IN (`)
-	args := make([]any, 0, len(names)+1)
-	args = append(args, dbID)
-	for i, n := range names {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("?")
-		args = append(args, n)
-	}
-	q.WriteString(")")
-	if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-		return fmt.Errorf("create tables in %s: %w", db, err)
-	}
-	return nil
 }

@@ -3,7 +3,10 @@ package gluecatalog
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +110,63 @@ func TestCreateTablesRefusesTakenNames(t *testing.T) {
 			return c.CreateTables(ctx, tx, scA, "d", []TableInput{{Name: "k", PartitionKeys: []Column{{Name: "p"}, {Name: "P"}}}}, "")
 		})
 	})
+}
+
+// Migration 00015 turns a store written when every version, the current one included, was a
+// row of glue_table_versions into one where only archived versions are: versions read the same.
+func TestMigrationKeepsCurrentVersionOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := testCatalog(t)
+		in(t, db, func(ctx context.Context, tx *store.Tx) error {
+			if err := c.CreateDatabase(ctx, tx, scA, DatabaseInput{Name: "d"}); err != nil {
+				return err
+			}
+			if err := c.CreateTables(ctx, tx, scA, "d", []TableInput{{Name: "a"}, {Name: "b"}}, ""); err != nil {
+				return err
+			}
+			return c.UpdateTable(ctx, tx, scA, "d", TableInput{Name: "b", Description: "v1"}, UpdateTableOptions{})
+		})
+		listed := func() []string {
+			var got []string
+			in(t, db, func(ctx context.Context, tx *store.Tx) error {
+				for _, name := range []string{"a", "b"} {
+					vs, _, err := c.ListTableVersions(ctx, tx, scA, "d", name, -1, 10)
+					if err != nil {
+						return err
+					}
+					for _, v := range vs {
+						got = append(got, name+v.VersionId+":"+v.Table.Description)
+					}
+				}
+				return nil
+			})
+			return got
+		}
+		before := listed()
+		if !reflect.DeepEqual(before, []string{"a0:", "b1:v1", "b0:"}) {
+			t.Fatalf("versions %v", before)
+		}
+		up, _, _ := strings.Cut(migration(t, db.Dialect, "00015_glue_current_version.sql"), "-- +goose Down")
+		in(t, db, func(ctx context.Context, tx *store.Tx) error {
+			// The layout before: the current versions are rows of glue_table_versions too.
+			if _, err := tx.Exec(ctx, `INSERT INTO glue_table_versions (table_id, version_id, doc, update_time)
+				SELECT id, version_id, doc, update_time FROM glue_tables`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, up)
+			return err
+		})
+		if after := listed(); !reflect.DeepEqual(after, before) {
+			t.Errorf("after the migration %v, want %v", after, before)
+		}
+	})
+}
+
+func migration(t *testing.T, d store.Dialect, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "store", "migrations", string(d), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
