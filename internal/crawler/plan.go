@@ -114,7 +114,10 @@ func MakePlan(prev Previous, res *Result, p Policy, c Crawl) (*Plan, error) {
 	if p.DeleteBehavior == "" {
 		p.DeleteBehavior = DeprecateInDB
 	}
-	plan := &Plan{}
+	// Most found tables are either new (a first crawl) or found again (a recrawl): room for
+	// both without growing the slices table by table.
+	plan := &Plan{Creates: make([]TableWrite, 0, max(0, len(res.Tables)-len(prev.Tables))),
+		Updates: make([]TableWrite, 0, min(len(res.Tables), len(prev.Tables)))}
 	byLoc := map[string]*gluecatalog.Table{}
 	byName := map[string]*gluecatalog.Table{}
 	for i := range prev.Tables {
