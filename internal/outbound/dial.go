@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -141,7 +142,7 @@ func (d *Dialer) lookup(ctx context.Context, network, host string) ([]netip.Addr
 	var refused error
 	for _, a := range addrs {
 		if err := d.Policy.CheckAddr(host, a); err != nil {
-			refused = cmpOr(refused, err)
+			refused = cmp.Or(refused, err)
 			continue
 		}
 		allowed = append(allowed, a)
@@ -190,13 +191,6 @@ func (d *Dialer) netDialer(host string) *net.Dialer {
 		}
 		return d.Policy.CheckAddr(host, ap.Addr())
 	}}
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // IsRefused reports whether err is, or wraps, a refusal of the policy.
