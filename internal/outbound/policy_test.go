@@ -197,3 +197,36 @@ func TestDialerRefusesSockets(t *testing.T) {
 	}
 	c.Close()
 }
+
+// Spellings of this machine's address that some parsers accept: with loopback denied, none
+// reaches a listener on it, whether the dialer reads it as an address or asks DNS about it.
+func TestObfuscatedLoopbackNeverConnects(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 10)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- struct{}{}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	deny, _ := New(nil, []string{"loopback"}, false)
+	d := &Dialer{Policy: deny}
+	for _, host := range []string{"127.1", "2130706433", "0x7f.1", "017700000001", "[::ffff:7f00:1]", "[::ffff:127.0.0.1]", "0.0.0.0", "[::]", "localhost", "LOCALHOST."} {
+		if c, err := d.DialContext(context.Background(), "tcp", host+":"+port); err == nil {
+			c.Close()
+			t.Errorf("dial %s connected", host)
+		}
+	}
+	if len(accepted) != 0 {
+		t.Fatalf("the listener was reached %d times", len(accepted))
+	}
+}
