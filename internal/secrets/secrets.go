@@ -61,6 +61,10 @@ type Secret struct {
 	// PrimaryRegion is the region of the secret a replica copies; empty for a secret that is
 	// not replicated.
 	PrimaryRegion string
+	// Policy is the resource policy document, nil when none; Rotation the rotation
+	// configuration, nil when rotation was never configured (settings.go).
+	Policy   *string
+	Rotation *Rotation
 
 	dataKey string            // sealed by the master key
 	sealed  map[string]string // version id → value sealed by the data key
@@ -591,6 +595,10 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, where string, args ...
 	}
 	if sec == nil {
 		return nil, fmt.Errorf("%w: Secrets Manager can't find the specified secret.", ErrNotFound)
+	}
+	rows.Close()
+	if err := loadSettings(ctx, tx, sec); err != nil {
+		return nil, err
 	}
 	return sec, nil
 }

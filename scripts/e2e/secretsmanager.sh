@@ -76,6 +76,29 @@ sm tag-resource --secret-id other/key --tags Key=k,Value=v && sm untag-resource 
 [ "$(sm describe-secret --secret-id other/key --query 'length(Tags)' --output text)" = 0 ] || fail "Tags after untagging all"
 pass "delete-secret, tags"
 
+# Resource policies
+pol='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}'
+expect_error PublicPolicyException "did not prevent broad access to the secret" -- \
+  sm put-resource-policy --secret-id other/key --resource-policy "$pol" --block-public-policy
+sm put-resource-policy --secret-id other/key --resource-policy "$pol" >/dev/null
+[ "$(sm get-resource-policy --secret-id other/key --query ResourcePolicy --output text)" = "$pol" ] || fail "get-resource-policy"
+[ "$(sm validate-resource-policy --resource-policy "$pol" --query PolicyValidationPassed --output text)" = False ] || fail "validate public policy"
+expect_error MalformedPolicyDocumentException "This resource policy contains a syntax error" -- \
+  sm put-resource-policy --secret-id other/key --resource-policy '{"Statement":[]}'
+sm delete-resource-policy --secret-id other/key >/dev/null
+[ "$(sm get-resource-policy --secret-id other/key --query ResourcePolicy --output text)" = None ] || fail "policy after delete"
+pass "resource policies"
+
+# Rotation: configured and reported, the rotation itself fails (no Lambda here)
+fn=arn:aws:lambda:us-east-1:123456789012:function:rotator
+expect_error AccessDeniedException "Secrets Manager cannot invoke the specified Lambda function" -- \
+  sm rotate-secret --secret-id other/key --rotation-lambda-arn $fn --rotation-rules AutomaticallyAfterDays=7
+[ "$(sm describe-secret --secret-id other/key --query '[RotationEnabled, RotationLambdaARN, RotationRules.AutomaticallyAfterDays]' --output text)" = "True	$fn	7" ] \
+  || fail "rotation not reported by describe-secret"
+sm cancel-rotate-secret --secret-id other/key >/dev/null
+[ "$(sm describe-secret --secret-id other/key --query RotationEnabled --output text)" = False ] || fail "cancel-rotate-secret"
+pass "rotate-secret, cancel-rotate-secret"
+
 for v in v1 v2 v3 db-pw key-pw "$pw"; do
   ! grep -qF -- "$v" "$E2E_TMP/serve.log" || fail "a secret value appears in the server log"
 done

@@ -5,7 +5,8 @@
 //
 // Files: secretsmanager.go (service, the original operations, errors), list.go (ListSecrets,
 // BatchGetSecretValue, filters and paging), versions.go (ListSecretVersionIds,
-// UpdateSecretVersionStage), password.go (GetRandomPassword). Newer operations declare their
+// UpdateSecretVersionStage), password.go (GetRandomPassword), policy.go (resource policies),
+// rotation.go (RotateSecret, CancelRotateSecret). Newer operations declare their
 // constraints as `aws` tags, checked by the front door (ValidationException, as AWS answers).
 package secretsmanager
 
@@ -52,6 +53,12 @@ func (f *Facade) Service() (*awsapi.JSONService, error) {
 		"BatchGetSecretValue":      awsapi.JSONOp(f.BatchGetSecretValue),
 		"ListSecretVersionIds":     awsapi.JSONOp(f.ListSecretVersionIds),
 		"UpdateSecretVersionStage": awsapi.JSONOp(f.UpdateSecretVersionStage),
+		"GetResourcePolicy":        awsapi.JSONOp(f.GetResourcePolicy),
+		"PutResourcePolicy":        awsapi.JSONOp(f.PutResourcePolicy),
+		"DeleteResourcePolicy":     awsapi.JSONOp(f.DeleteResourcePolicy),
+		"ValidateResourcePolicy":   awsapi.JSONOp(f.ValidateResourcePolicy),
+		"RotateSecret":             awsapi.JSONOp(f.RotateSecret),
+		"CancelRotateSecret":       awsapi.JSONOp(f.CancelRotateSecret),
 	})
 }
 
@@ -170,7 +177,11 @@ type SecretDescription struct {
 	Name                   string
 	Description            string               `json:",omitempty"`
 	KmsKeyId               string               `json:",omitempty"`
-	RotationEnabled        bool                 `json:",omitempty"`
+	RotationEnabled        *bool                `json:",omitempty"`
+	RotationLambdaARN      string               `json:",omitempty"`
+	RotationRules          *RotationRules       `json:",omitempty"`
+	LastRotatedDate        *awsapi.EpochSeconds `json:",omitempty"`
+	NextRotationDate       *awsapi.EpochSeconds `json:",omitempty"`
 	LastChangedDate        *awsapi.EpochSeconds `json:",omitempty"`
 	LastAccessedDate       *awsapi.EpochSeconds `json:",omitempty"`
 	DeletedDate            *awsapi.EpochSeconds `json:",omitempty"`
@@ -385,6 +396,7 @@ func (f *Facade) UntagResource(ctx context.Context, in *UntagResourceInput) (*st
 func (f *Facade) describe(s *secrets.Secret) *SecretDescription {
 	d := &SecretDescription{ARN: s.ARN, Name: s.Name, Description: s.Description, KmsKeyId: s.KmsKeyID,
 		LastChangedDate: epoch(&s.UpdatedAt), CreatedDate: epoch(&s.CreatedAt), DeletedDate: epoch(s.DeletedAt)}
+	describeRotation(d, s.Rotation)
 	if s.AccessedAt != nil {
 		// AWS reports the day of last access, not the instant.
 		day := s.AccessedAt.UTC().Truncate(24 * time.Hour)
