@@ -394,7 +394,7 @@ func crawl(ctx context.Context, mode, arg, storeURI string) (childResult, error)
 	defer db.Close()
 	master, _ := secrets.NewSealer(secrets.NewDataKey())
 	sc := gluecatalog.Scope{Account: "000000000000", Region: "us-east-1"}
-	job := &discovery.Job{Secrets: &secrets.Service{DB: db, Master: master, Region: sc.Region}, Master: master, Catalog: &catalog.Catalog{},
+	job := &discovery.Job{Secrets: &secrets.Service{DB: db, Master: master}, Master: master, Catalog: &catalog.Catalog{},
 		Connectors: connector.Registry{connector.Postgres: postgres.New(), connector.Files: files.New()}}
 	svc := &crawls.Service{DB: db, Runs: &runs.Queue{DB: db, Lease: 10 * time.Minute}, Catalog: gluecatalog.Catalog{Master: master}, Discovery: job}
 	def := crawls.Definition{Name: "bench", Role: "r", DatabaseName: "bench"}

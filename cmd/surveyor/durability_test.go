@@ -20,6 +20,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/connector"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/testdb"
@@ -176,7 +177,7 @@ func enqueue(t *testing.T, db *store.DB, source string, cfg discovery.Config) ru
 	var r runs.Run
 	err := db.Tx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		r, _, err = (&runs.Queue{DB: db}).Enqueue(context.Background(), tx, runs.Run{AccountID: "111111111111", SourceID: source,
+		r, _, err = (&runs.Queue{DB: db}).Enqueue(context.Background(), tx, runs.Run{Scope: scope.Scope{Account: "111111111111", Region: "us-east-1"}, SourceID: source,
 			Job: discovery.JobDiscover, Type: "PRIORITIZED", Config: raw})
 		return err
 	})
@@ -193,7 +194,7 @@ func waitRun(t *testing.T, db *store.DB, id string, timeout time.Duration, ok fu
 	var r runs.Run
 	for time.Now().Before(deadline) {
 		var err error
-		r, err = q.Get(context.Background(), "111111111111", id)
+		r, err = q.Get(context.Background(), scope.Scope{Account: "111111111111", Region: "us-east-1"}, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +276,7 @@ func TestSIGTERMReleasesTheRunItHolds(t *testing.T) {
 		t.Fatal("serve did not exit within 40 s of SIGTERM")
 	}
 	t.Logf("shutdown took %s", time.Since(start).Round(time.Millisecond))
-	released, err := (&runs.Queue{DB: db}).Get(context.Background(), "111111111111", r.ID)
+	released, err := (&runs.Queue{DB: db}).Get(context.Background(), scope.Scope{Account: "111111111111", Region: "us-east-1"}, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +331,7 @@ func TestTwoProcessesOnOnePostgresStoreFinish200RunsOnce(t *testing.T) {
 	}
 	owners := map[string]int{}
 	for _, id := range ids {
-		r, err := (&runs.Queue{DB: db}).Get(context.Background(), "111111111111", id)
+		r, err := (&runs.Queue{DB: db}).Get(context.Background(), scope.Scope{Account: "111111111111", Region: "us-east-1"}, id)
 		if err != nil {
 			t.Fatal(err)
 		}

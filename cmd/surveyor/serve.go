@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/server"
 )
 
@@ -19,6 +20,7 @@ func serveCommand() *cobra.Command {
 		logLevel  string
 		noSample  bool
 		ob        outboundFlags
+		regions   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -45,6 +47,9 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 				return err
 			}
 			cfg.Sample = !noSample
+			if cfg.Regions, err = scope.ParseRegions(regions); err != nil {
+				return fmt.Errorf("--regions: %w", err)
+			}
 			srv, err := server.New(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -63,7 +68,8 @@ The store is SQLite in --data-dir unless --store names a PostgreSQL database, wh
 	f.DurationVar(&cfg.AppSyncRetention, "appsync-retention", 7*24*time.Hour, "how long AppSync introspection results stay readable")
 	f.StringSliceVar(&cfg.LocalRoots, "local-roots", nil, "folders that SQLite and file sources may be read from (default: any, except --data-dir)")
 	ob.register(f)
-	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "AWS region this server answers as")
+	f.StringVar(&cfg.Region, "region", server.DefaultRegion, "default AWS region: of the sample, of sources made from the command line, of 'surveyor env', and of resources stored before regions were real")
+	f.StringVar(&regions, "regions", "all", "comma-separated regions the AWS APIs accept (all: every region of the AWS commercial partition); a request signed for another gets InvalidSignatureException")
 	f.BoolVar(&cfg.Dev, "dev", false, "development server: POST /_surveyor/reset (and /moto-api/reset) drops every resource of every account and region, unsigned; never use it for data you keep")
 	f.BoolVar(&noSample, "no-sample", false, "do not register the sample shop database as a source when the store is new")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")

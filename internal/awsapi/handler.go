@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/surveyorhq/surveyor/internal/scope"
 )
 
 // DefaultMaxBody is the request body limit when Handler.MaxBody is 0.
@@ -42,6 +44,9 @@ type Caller struct {
 	// Session is set when the request was signed with temporary credentials.
 	Session *Session
 }
+
+// Scope is where the caller acts: its account in the region of the request's credential scope.
+func (c Caller) Scope() scope.Scope { return scope.Scope{Account: c.AccountID, Region: c.Region} }
 
 type callerKey struct{}
 type operationKey struct{}
@@ -109,6 +114,11 @@ type Handler struct {
 	MaxBody  int64            // default DefaultMaxBody
 	Logger   *slog.Logger     // default: discard
 	Services map[string]Service
+	// Regions, when set, are the regions the server accepts: a request whose credential scope
+	// names another gets InvalidSignatureException "Credential should be scoped to a valid
+	// region, not '<region>'.", as an AWS endpoint answers a request signed for another region.
+	// Nil accepts any region.
+	Regions map[string]bool
 	// Observe, if set, is told of every request: the scope's service name ("" when unknown),
 	// the operation ("" when none was reached), the status and the time taken.
 	Observe func(service, operation string, status int, d time.Duration)
@@ -170,6 +180,9 @@ func (h *Handler) serve(ctx context.Context, r *http.Request, id string) (servic
 			log.Error("awsapi: request failed", "service", a.Service, "error", err)
 		}
 		return a.Service, "", svc.ErrorResponse(ctx, e)
+	}
+	if h.Regions != nil && !h.Regions[a.Region] {
+		return fail(authError(CodeInvalidSignature, "Credential should be scoped to a valid region, not '%s'. ", truncate(a.Region, 64)))
 	}
 
 	if _, err := checkDate(r, &a, h.now()); err != nil {

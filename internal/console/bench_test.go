@@ -18,6 +18,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/console"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/store/storetest"
 )
@@ -101,7 +102,7 @@ func runSnapshot(b *testing.B, db *store.DB, q *runs.Queue, c *catalog.Catalog, 
 	ctx := context.Background()
 	var r runs.Run
 	if err := db.Tx(ctx, func(tx *store.Tx) (err error) {
-		r, _, err = q.Enqueue(ctx, tx, runs.Run{AccountID: benchAccount, SourceID: "big", Job: "discover", Type: "PRIORITIZED"})
+		r, _, err = q.Enqueue(ctx, tx, runs.Run{Scope: scope.Scope{Account: benchAccount, Region: "us-east-1"}, SourceID: "big", Job: "discover", Type: "PRIORITIZED"})
 		return err
 	}); err != nil {
 		b.Fatal(err)

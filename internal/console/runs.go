@@ -62,7 +62,7 @@ type assetChanges struct {
 func (c *Console) runPage(w http.ResponseWriter, r *http.Request, s *Session) (*view, error) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	run, err := c.cfg.Runs.Get(ctx, s.AccountID, r.PathValue("id"))
+	run, err := c.cfg.Runs.Get(ctx, s.Scope(), r.PathValue("id"))
 	if errors.Is(err, runs.ErrNotFound) {
 		return nil, notFound("There is no run %s in this account.", r.PathValue("id"))
 	}

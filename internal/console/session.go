@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -50,6 +51,9 @@ func (s *Session) checkCSRF(token string) bool {
 func (s *Session) callerContext(ctx context.Context) context.Context {
 	return awsapi.WithCaller(ctx, awsapi.Caller{AccountID: s.AccountID, AccessKeyID: s.AccessKeyID, Region: s.Region})
 }
+
+// Scope is the account and region the session works in.
+func (s *Session) Scope() scope.Scope { return scope.Scope{Account: s.AccountID, Region: s.Region} }
 
 func (c *Console) mac(parts ...string) string {
 	m := hmac.New(sha256.New, c.cfg.SessionKey)

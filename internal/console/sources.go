@@ -158,7 +158,7 @@ func (c *Console) findSource(ctx context.Context, id string) (Source, Sources, e
 
 func (c *Console) row(ctx context.Context, s *Session, src Source) (sourceRow, error) {
 	row := sourceRow{Source: src, Status: "NEVER_RUN"}
-	list, _, err := c.cfg.Runs.List(ctx, runs.ListQuery{AccountID: s.AccountID, SourceID: src.ID, Limit: 1})
+	list, _, err := c.cfg.Runs.List(ctx, runs.ListQuery{Scope: s.Scope(), SourceID: src.ID, Limit: 1})
 	if err != nil {
 		return row, err
 	}
@@ -175,7 +175,7 @@ func (c *Console) row(ctx context.Context, s *Session, src Source) (sourceRow, e
 			if errors.Is(err, scheduler.ErrNotFound) {
 				return nil
 			}
-			if err == nil && e.AccountID == s.AccountID && e.Enabled {
+			if err == nil && e.Scope == s.Scope() && e.Enabled {
 				row.Next = e.NextRunAt
 			}
 			return err
@@ -315,7 +315,7 @@ func (c *Console) sourcePage(w http.ResponseWriter, r *http.Request, s *Session)
 		return nil, err
 	}
 	d := &sourceView{sourceRow: row, Database: q.Get("db"), Namespace: q.Get("ns"), ClientToken: randomToken(), Error: q.Get("error")}
-	list, next, err := c.cfg.Runs.List(ctx, runs.ListQuery{AccountID: s.AccountID, SourceID: src.ID, Limit: runsPerPage, After: q.Get("runs")})
+	list, next, err := c.cfg.Runs.List(ctx, runs.ListQuery{Scope: s.Scope(), SourceID: src.ID, Limit: runsPerPage, After: q.Get("runs")})
 	if errors.Is(err, runs.ErrBadCursor) {
 		return nil, badRequest("That page of runs does not exist.")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -85,4 +86,11 @@ func (s *Services) CreateOnce(ctx context.Context, token bool, insert, existing 
 func Account(ctx context.Context) string {
 	c, _ := awsapi.CallerFrom(ctx)
 	return c.AccountID
+}
+
+// Scope is where the caller of an AWS request acts: its account in the region its request was
+// signed for. Every resource a request creates belongs to this scope, and it reads only those.
+func Scope(ctx context.Context) scope.Scope {
+	c, _ := awsapi.CallerFrom(ctx)
+	return c.Scope()
 }

@@ -40,7 +40,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	db := storetest.SQLite(t)
 	master, _ := secrets.NewSealer(secrets.NewDataKey())
-	sec := &secrets.Service{DB: db, Master: master, Region: sc.Region}
+	sec := &secrets.Service{DB: db, Master: master}
 	job := &discovery.Job{Secrets: sec, Master: master, Catalog: &catalog.Catalog{}, ConnectTimeout: 5 * time.Second, Connectors: connector.Registry{
 		connector.Postgres: postgres.New(), connector.MySQL: mysql.New(), connector.SQLite: sqlite.New(), connector.Files: files.New(),
 	}}
@@ -74,7 +74,7 @@ func (h *harness) crawl(t *testing.T, name string) runs.Run {
 	if err := h.svc.Runs.Finish(ctx, r, apply); err != nil {
 		t.Fatalf("finish: %v", err)
 	}
-	done, _ := h.svc.Runs.Get(ctx, sc.Account, r.ID)
+	done, _ := h.svc.Runs.Get(ctx, sc, r.ID)
 	return done
 }
 

@@ -181,17 +181,17 @@ func merge(all, res *crawler.Result) {
 // come from the secret s3/<bucket> when it exists (as for AppIntegrations and DMS); without it
 // the bucket is read anonymously.
 func (s *Service) crawlS3(ctx context.Context, st *setup, tg S3Target) (*crawler.Result, error) {
-	account := st.rec.Scope.Account
+	sc := st.rec.Scope
 	cfg := discovery.Config{Engine: connector.Files, Path: tg.Path}
 	if rest, ok := strings.CutPrefix(tg.Path, "s3://"); ok {
 		bucket, _, _ := strings.Cut(rest, "/")
 		cfg.SecretID = "s3/" + bucket
 	}
-	src, err := s.Discovery.Source(ctx, account, cfg)
+	src, err := s.Discovery.Source(ctx, sc, cfg)
 	var se *discovery.SourceError
 	if errors.As(err, &se) && se.Type == discovery.ErrResourceNotFound && cfg.SecretID != "" {
 		cfg.SecretID = ""
-		src, err = s.Discovery.Source(ctx, account, cfg)
+		src, err = s.Discovery.Source(ctx, sc, cfg)
 	}
 	if err != nil {
 		return nil, failf("%s: %v", tg.Path, err)
@@ -244,7 +244,7 @@ func (s *Service) crawlJDBC(ctx context.Context, st *setup, tg JdbcTarget) (*cra
 	if engine != connector.SQLite {
 		cfg.Database = path.Database
 	}
-	src, err := s.Discovery.Source(ctx, st.rec.Scope.Account, cfg)
+	src, err := s.Discovery.Source(ctx, st.rec.Scope, cfg)
 	if err != nil {
 		return nil, failf("Connection %s: %v", tg.ConnectionName, err)
 	}

@@ -92,7 +92,7 @@ func (s *Service) putSchedule(ctx context.Context, tx *store.Tx, r *record) erro
 		return scheduler.Remove(ctx, tx, r.SourceID)
 	}
 	cfg, _ := json.Marshal(runConfig{Region: r.Scope.Region})
-	return scheduler.Put(ctx, tx, scheduler.Entry{AccountID: r.Scope.Account, SourceID: r.SourceID, Expression: r.Def.Schedule,
+	return scheduler.Put(ctx, tx, scheduler.Entry{Scope: r.Scope, SourceID: r.SourceID, Expression: r.Def.Schedule,
 		Timezone: "UTC", Enabled: r.Def.ScheduleState == Scheduled, Job: JobCrawl, Config: cfg}, s.now())
 }
 
@@ -197,7 +197,7 @@ func (s *Service) Start(ctx context.Context, tx *store.Tx, sc gluecatalog.Scope,
 		return err
 	}
 	cfg, _ := json.Marshal(runConfig{Region: sc.Region})
-	_, _, err = s.Runs.Enqueue(ctx, tx, runs.Run{ID: newCrawlID(), AccountID: sc.Account, SourceID: r.SourceID, Job: JobCrawl, Type: "PRIORITIZED", Config: cfg})
+	_, _, err = s.Runs.Enqueue(ctx, tx, runs.Run{ID: newCrawlID(), Scope: sc, SourceID: r.SourceID, Job: JobCrawl, Type: "PRIORITIZED", Config: cfg})
 	if errors.Is(err, runs.ErrActiveRun) {
 		return running(name)
 	}
@@ -222,7 +222,7 @@ func (s *Service) Stop(ctx context.Context, tx *store.Tx, sc gluecatalog.Scope, 
 	case Stopping:
 		return "", &StateError{Code: "CrawlerStoppingException", Message: fmt.Sprintf("Crawler with name %s is already stopping", name)}
 	}
-	if _, err := s.Runs.RequestCancel(ctx, tx, sc.Account, active.ID); err != nil {
+	if _, err := s.Runs.RequestCancel(ctx, tx, sc, active.ID); err != nil {
 		return "", err
 	}
 	return active.ID, nil

@@ -32,7 +32,7 @@ func (s *Service) history(ctx context.Context, r *record, limit int) ([]runs.Run
 	var out []runs.Run
 	after := ""
 	for {
-		page, next, err := s.Runs.List(ctx, runs.ListQuery{AccountID: r.Scope.Account, SourceID: r.SourceID, Limit: 100, After: after})
+		page, next, err := s.Runs.List(ctx, runs.ListQuery{Scope: r.Scope, SourceID: r.SourceID, Limit: 100, After: after})
 		if err != nil {
 			return nil, err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/outbound"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -46,7 +47,7 @@ const (
 type Config struct {
 	// Engine is postgres, mysql or sqlite (aliases allowed); empty means the secret's engine.
 	Engine string `json:"engine,omitempty"`
-	// SecretID names a secret of the run's account (ARN or name) in the RDS secret JSON format:
+	// SecretID names a secret of the run's account and region (ARN or name) in the RDS secret JSON format:
 	// engine, host, port, username, password, dbname.
 	SecretID string `json:"secretId,omitempty"`
 	// Host, Port, User, Database override or stand in for the secret's fields; Path is a SQLite
@@ -131,11 +132,11 @@ type Job struct {
 }
 
 // Reader reads a source no connector reads — Surveyor's Glue Data Catalog — into a snapshot,
-// as the run's account sees it. A *SourceError fails the run with its type and message.
-type Reader = func(ctx context.Context, account string, cfg Config) (*schema.Snapshot, error)
+// as the run's scope (account and region) sees it. A *SourceError fails the run with its type and message.
+type Reader = func(ctx context.Context, sc scope.Scope, cfg Config) (*schema.Snapshot, error)
 
 // Resolver produces the Config a run reads from a Config that names it (Config.Ref says what).
-type Resolver = func(ctx context.Context, account string, cfg Config) (Config, error)
+type Resolver = func(ctx context.Context, sc scope.Scope, cfg Config) (Config, error)
 
 // Handlers returns the run handlers this job provides, keyed by job name.
 func (j *Job) Handlers() map[string]runs.Handler {
@@ -190,7 +191,7 @@ func (j *Job) discover(ctx context.Context, r *runs.Run) (apply, error) {
 	}
 	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
 		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
-			AccountID: r.AccountID, SourceID: catalogSource(r, cfg), RunID: r.ID, Snapshot: snap, InScope: inScope,
+			AccountID: r.Scope.Account, SourceID: catalogSource(r, cfg), RunID: r.ID, Snapshot: snap, InScope: inScope,
 		})
 		if err != nil {
 			return runs.Outcome{}, fmt.Errorf("apply snapshot of %s: %w", src.Redacted(), err)
@@ -210,7 +211,7 @@ func (j *Job) read(ctx context.Context, r *runs.Run, cfg Config) (apply, error) 
 	if !ok {
 		return fail(ErrValidation, fmt.Sprintf("the run configuration names reader %q, which this server does not have", cfg.Reader)), nil
 	}
-	snap, err := reader(ctx, r.AccountID, cfg)
+	snap, err := reader(ctx, r.Scope, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("read %s: %w", cfg.Reader, ctx.Err())
@@ -225,7 +226,7 @@ func (j *Job) read(ctx context.Context, r *runs.Run, cfg Config) (apply, error) 
 	res := Result{Engine: snap.Engine, Assets: snap.TableCount()}
 	return func(ctx context.Context, tx *store.Tx) (runs.Outcome, error) {
 		stats, err := j.Catalog.Apply(ctx, tx, catalog.ApplyInput{
-			AccountID: r.AccountID, SourceID: catalogSource(r, cfg), RunID: r.ID, Snapshot: snap,
+			AccountID: r.Scope.Account, SourceID: catalogSource(r, cfg), RunID: r.ID, Snapshot: snap,
 			InScope: func(ref schema.Ref) bool { return flt.Table(ref.Database, ref.Namespace, ref.Table) },
 		})
 		if err != nil {
@@ -265,8 +266,8 @@ func (j *Job) ping(ctx context.Context, r *runs.Run) (apply, error) {
 // run: for APIs that test a connection synchronously (Glue TestConnection). Its errors are a
 // *SourceError (configuration, credentials) or the connector's *connector.Error, both without
 // secrets.
-func (j *Job) Ping(ctx context.Context, account string, cfg Config) error {
-	src, err := j.Source(ctx, account, cfg)
+func (j *Job) Ping(ctx context.Context, sc scope.Scope, cfg Config) error {
+	src, err := j.Source(ctx, sc, cfg)
 	if err != nil {
 		return err
 	}
@@ -308,13 +309,13 @@ func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Sourc
 		return cfg, connector.Source{}, connector.Options{}, fail(ErrValidation, "the run configuration is not valid JSON: "+err.Error())
 	}
 	if cfg.Resolver != "" {
-		resolved, err := j.resolve(ctx, r.AccountID, cfg)
+		resolved, err := j.resolve(ctx, r.Scope, cfg)
 		if err != nil {
 			return cfg, connector.Source{}, connector.Options{}, failResolve(err)
 		}
 		cfg = resolved
 	}
-	src, err := j.Source(ctx, r.AccountID, cfg)
+	src, err := j.Source(ctx, r.Scope, cfg)
 	if err != nil {
 		return cfg, src, connector.Options{}, fail(classify(err), err.Error())
 	}
@@ -324,12 +325,12 @@ func (j *Job) prepare(ctx context.Context, r *runs.Run) (Config, connector.Sourc
 }
 
 // resolve asks cfg's resolver for the configuration the run reads.
-func (j *Job) resolve(ctx context.Context, account string, cfg Config) (Config, error) {
+func (j *Job) resolve(ctx context.Context, sc scope.Scope, cfg Config) (Config, error) {
 	resolver, ok := j.Resolvers[cfg.Resolver]
 	if !ok {
 		return Config{}, &SourceError{ErrValidation, fmt.Sprintf("the run configuration names resolver %q, which this server does not have", cfg.Resolver)}
 	}
-	resolved, err := resolver(ctx, account, cfg)
+	resolved, err := resolver(ctx, sc, cfg)
 	if err != nil {
 		return Config{}, err
 	}
@@ -360,8 +361,8 @@ func (e *SourceError) Error() string { return e.Msg }
 // Source resolves cfg into a connector source: the secret's fields, overridden by cfg's. A
 // source on this machine's file system (a SQLite file, a local folder) must lie inside
 // LocalRoots when they are set, and never inside a denied path (the server's data directory).
-func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector.Source, error) {
-	src, err := j.source(ctx, account, cfg)
+func (j *Job) Source(ctx context.Context, sc scope.Scope, cfg Config) (connector.Source, error) {
+	src, err := j.source(ctx, sc, cfg)
 	if err != nil {
 		return src, err
 	}
@@ -371,11 +372,11 @@ func (j *Job) Source(ctx context.Context, account string, cfg Config) (connector
 	return src, nil
 }
 
-func (j *Job) source(ctx context.Context, account string, cfg Config) (connector.Source, error) {
+func (j *Job) source(ctx context.Context, sc scope.Scope, cfg Config) (connector.Source, error) {
 	var rds rdsSecret
 	var raw string
 	if cfg.SecretID != "" {
-		val, err := j.Secrets.Current(ctx, account, cfg.SecretID)
+		val, err := j.Secrets.Current(ctx, sc, cfg.SecretID)
 		switch {
 		case errors.Is(err, secrets.ErrNotFound):
 			return connector.Source{}, &SourceError{ErrResourceNotFound, fmt.Sprintf("secret %s was not found", cfg.SecretID)}
@@ -421,7 +422,7 @@ func (j *Job) source(ctx context.Context, account string, cfg Config) (connector
 		if j.Master == nil {
 			return connector.Source{}, errors.New("a sealed password needs the master key")
 		}
-		pw, err := j.Master.Open(cfg.SealedPassword, []byte(passwordAAD(account)))
+		pw, err := j.Master.Open(cfg.SealedPassword, []byte(passwordAAD(sc.Account)))
 		if err != nil {
 			return connector.Source{}, &SourceError{ErrAccessDenied, "the stored password cannot be decrypted: the master key changed"}
 		}

@@ -20,13 +20,14 @@ import (
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/filter"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/store/storetest"
 	"github.com/surveyorhq/surveyor/internal/testdb"
 )
 
-const acct = "111111111111"
+var acct = scope.Scope{Account: "111111111111", Region: "us-east-1"}
 
 type harness struct {
 	db      *store.DB
@@ -40,7 +41,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	db := storetest.SQLite(t)
 	master, _ := secrets.NewSealer(secrets.NewDataKey())
-	sec := &secrets.Service{DB: db, Master: master, Region: "us-east-1"}
+	sec := &secrets.Service{DB: db, Master: master}
 	return &harness{
 		db: db, secrets: sec, queue: &runs.Queue{DB: db},
 		job: &discovery.Job{Secrets: sec, Catalog: &catalog.Catalog{}, ConnectTimeout: 3 * time.Second, Connectors: connector.Registry{
@@ -67,7 +68,7 @@ func (h *harness) run(t *testing.T, job, source string, cfg discovery.Config) ru
 	h.n++
 	raw, _ := json.Marshal(cfg)
 	if err := h.db.Tx(ctx, func(tx *store.Tx) error {
-		_, _, err := h.queue.Enqueue(ctx, tx, runs.Run{AccountID: acct, SourceID: source, Job: job, Type: "PRIORITIZED", Config: raw})
+		_, _, err := h.queue.Enqueue(ctx, tx, runs.Run{Scope: acct, SourceID: source, Job: job, Type: "PRIORITIZED", Config: raw})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -248,7 +249,7 @@ func TestSealedPassword(t *testing.T) {
 	d.Exec(t, fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY 'sealed-pw-1'", user), fmt.Sprintf("GRANT SELECT ON %s.* TO '%s'@'%%'", d.Source.Database, user), "CREATE TABLE t (id int)")
 	t.Cleanup(func() { d.SQL.Exec(fmt.Sprintf("DROP USER '%s'@'%%'", user)) })
 	cfg := discovery.Config{Engine: "mysql", Host: d.Source.Host, Port: d.Source.Port, User: user, Database: d.Source.Database,
-		SealedPassword: discovery.SealPassword(master, acct, "sealed-pw-1")}
+		SealedPassword: discovery.SealPassword(master, acct.Account, "sealed-pw-1")}
 	if strings.Contains(cfg.SealedPassword, "sealed-pw-1") {
 		t.Fatal("sealed password is readable")
 	}

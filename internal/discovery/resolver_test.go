@@ -11,6 +11,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/catalog"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 )
 
 func TestResolvedConfigs(t *testing.T) {
@@ -26,11 +27,14 @@ func TestResolvedConfigs(t *testing.T) {
 	}
 	db.Close()
 
-	type call struct{ account, ref string }
+	type call struct {
+		sc  scope.Scope
+		ref string
+	}
 	var calls []call
-	h.job.Resolvers = map[string]func(context.Context, string, discovery.Config) (discovery.Config, error){
-		"fake": func(_ context.Context, account string, cfg discovery.Config) (discovery.Config, error) {
-			calls = append(calls, call{account, cfg.Ref})
+	h.job.Resolvers = map[string]discovery.Resolver{
+		"fake": func(_ context.Context, sc scope.Scope, cfg discovery.Config) (discovery.Config, error) {
+			calls = append(calls, call{sc, cfg.Ref})
 			switch cfg.Ref {
 			case "ok":
 				return discovery.Config{Engine: "sqlite", Path: path}, nil
@@ -74,7 +78,7 @@ func TestResolvedConfigs(t *testing.T) {
 				t.Errorf("run = %s %s %q; want %s %s mentioning %q", r.Status, r.ErrorType, r.ErrorDetail, tc.status, tc.errType, tc.want)
 			}
 			if tc.cfg.Resolver == "fake" && (len(calls) != 1 || calls[0] != (call{acct, tc.cfg.Ref})) {
-				t.Errorf("resolver calls %+v, want one for account %s and ref %s", calls, acct, tc.cfg.Ref)
+				t.Errorf("resolver calls %+v, want one for scope %s and ref %s", calls, acct, tc.cfg.Ref)
 			}
 			if tc.cfg.Resolver != "fake" && len(calls) != 0 {
 				t.Errorf("resolver called %+v for resolver %q", calls, tc.cfg.Resolver)

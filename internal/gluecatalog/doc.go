@@ -32,24 +32,18 @@ import (
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 )
 
-// Scope is where a catalog lives: one account in one region. Every row belongs to one scope.
-type Scope struct {
-	Account string
-	Region  string
-}
+// Scope is where a catalog lives: one account in one region (scope.Scope, as every stored
+// resource). Every row belongs to one scope.
+type Scope = scope.Scope
 
 // ScopeFrom returns the scope of the caller of an AWS request.
 func ScopeFrom(ctx context.Context) Scope {
 	c, _ := awsapi.CallerFrom(ctx)
-	return Scope{Account: c.AccountID, Region: c.Region}
-}
-
-// ARN returns "arn:aws:glue:<region>:<account>:<resource>" ("database/sales").
-func (s Scope) ARN(resource string) string {
-	return "arn:aws:glue:" + s.Region + ":" + s.Account + ":" + resource
+	return c.Scope()
 }
 
 // Catalog reads and writes the Glue Data Catalog. The zero value works, with time.Now as its

@@ -37,18 +37,21 @@ const (
 
 // Reader returns the discovery reader of this catalog: it reads the databases the config's
 // rules name (every table their rules keep) from db, in the account of the run and the region
-// of ParamRegion, into a snapshot whose database and namespace are the Glue database. A Glue
+// of ParamRegion (the run's region when it is not set), into a snapshot whose database and namespace are the Glue database. A Glue
 // table becomes a table (a VIRTUAL_VIEW a view) whose columns are its StorageDescriptor columns
 // then its partition keys (named in PartitionKey), with its location, classification,
 // compression and type as options, its description as comment, and recordCount, sizeKey and
 // objectCount as volatile facts. A database that does not exist fails the run with
 // RESOURCE_NOT_FOUND_EXCEPTION naming it.
 func (c Catalog) Reader(db *store.DB) discovery.Reader {
-	return func(ctx context.Context, account string, cfg discovery.Config) (*schema.Snapshot, error) {
-		sc := Scope{Account: account, Region: cfg.Params[ParamRegion]}
-		if cat := cfg.Params[ParamCatalog]; cat != "" && cat != account && !strings.EqualFold(cat, "AwsDataCatalog") {
+	return func(ctx context.Context, run Scope, cfg discovery.Config) (*schema.Snapshot, error) {
+		sc := run
+		if r := cfg.Params[ParamRegion]; r != "" {
+			sc.Region = r
+		}
+		if cat := cfg.Params[ParamCatalog]; cat != "" && cat != sc.Account && !strings.EqualFold(cat, "AwsDataCatalog") {
 			return nil, &discovery.SourceError{Type: discovery.ErrResourceNotFound,
-				Msg: fmt.Sprintf("Glue catalog %s was not found: only the account's default catalog (%s) exists", cat, account)}
+				Msg: fmt.Sprintf("Glue catalog %s was not found: only the account's default catalog (%s) exists", cat, sc.Account)}
 		}
 		var snap *schema.Snapshot
 		err := db.ReadTx(ctx, func(tx *store.Tx) (err error) {

@@ -1,6 +1,7 @@
 // Package resources keeps the AWS façades' own objects — DataZone domains, projects and data
 // sources, AppIntegrations data integrations, DMS endpoints and instances, AppSync
-// introspections — as JSON documents in the store, one row per object, scoped to an account.
+// introspections — as JSON documents in the store, one row per object, scoped to an account and region (scope.Scope): a record of another
+// account or region is not found.
 // Each façade defines its document types; this package stores them, finds them by id, name or
 // parent, and pages through them.
 package resources
@@ -14,17 +15,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
-// ErrNotFound is returned for an id or name that does not exist in the account.
+// ErrNotFound is returned for an id or name that does not exist in the account and region.
 var ErrNotFound = errors.New("resource not found")
 
 // ErrExists is returned by Insert when the id is taken.
 var ErrExists = errors.New("resource already exists")
 
 // ErrNameTaken is returned by Insert and Update when a record with UniqueName (or
-// UniqueNameInParent) would share its name with another such record of the same account and kind
+// UniqueNameInParent) would share its name with another such record of the same scope and kind
 // (and parent).
 var ErrNameTaken = errors.New("resource name already taken")
 
@@ -38,10 +40,10 @@ type Kind struct {
 type Record struct {
 	ID   string
 	Name string
-	// UniqueName asks the store to refuse a second record of the account and kind with this name
+	// UniqueName asks the store to refuse a second record of the scope and kind with this name
 	// (also marked unique): the guarantee holds across processes sharing a store.
 	UniqueName bool
-	// UniqueNameInParent asks the same among the records of the account and kind with the same
+	// UniqueNameInParent asks the same among the records of the scope and kind with the same
 	// ParentID (DataZone project and data source names are unique in their domain).
 	UniqueNameInParent bool
 	ParentID           string
@@ -58,8 +60,8 @@ func (r Record) Decode(v any) error {
 	return nil
 }
 
-// Insert stores a new resource; the id must be unused in the account.
-func Insert(ctx context.Context, tx *store.Tx, account string, k Kind, r Record, doc any) error {
+// Insert stores a new resource; the id must be unused in the scope.
+func Insert(ctx context.Context, tx *store.Tx, sc scope.Scope, k Kind, r Record, doc any) error {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", k.Type, r.ID, err)
@@ -73,8 +75,8 @@ func Insert(ctx context.Context, tx *store.Tx, account string, k Kind, r Record,
 	case r.UniqueNameInParent:
 		unique = 2
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO resources (account_id, service, type, id, name, parent_id, doc, created_at, updated_at, unique_name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, account, k.Service, k.Type, r.ID, r.Name, r.ParentID, string(b),
+	_, err = tx.Exec(ctx, `INSERT INTO resources (account_id, region, service, type, id, name, parent_id, doc, created_at, updated_at, unique_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sc.Account, sc.Region, k.Service, k.Type, r.ID, r.Name, r.ParentID, string(b),
 		r.CreatedAt.UnixMilli(), r.CreatedAt.UnixMilli(), unique)
 	if store.IsUniqueViolation(err) {
 		if nameViolation(err) {
@@ -89,13 +91,13 @@ func Insert(ctx context.Context, tx *store.Tx, account string, k Kind, r Record,
 }
 
 // Update replaces a resource's name and document.
-func Update(ctx context.Context, tx *store.Tx, account string, k Kind, id, name string, doc any, now time.Time) error {
+func Update(ctx context.Context, tx *store.Tx, sc scope.Scope, k Kind, id, name string, doc any, now time.Time) error {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", k.Type, id, err)
 	}
 	n, err := tx.Exec(ctx, `UPDATE resources SET name = ?, doc = ?, updated_at = ?
-		WHERE account_id = ? AND service = ? AND type = ? AND id = ?`, name, string(b), now.UnixMilli(), account, k.Service, k.Type, id)
+		WHERE account_id = ? AND region = ? AND service = ? AND type = ? AND id = ?`, name, string(b), now.UnixMilli(), sc.Account, sc.Region, k.Service, k.Type, id)
 	if store.IsUniqueViolation(err) && nameViolation(err) {
 		return fmt.Errorf("%s %q: %w", k.Type, name, ErrNameTaken)
 	}
@@ -117,8 +119,8 @@ func nameViolation(err error) bool {
 }
 
 // Delete removes a resource.
-func Delete(ctx context.Context, tx *store.Tx, account string, k Kind, id string) error {
-	n, err := tx.Exec(ctx, "DELETE FROM resources WHERE account_id = ? AND service = ? AND type = ? AND id = ?", account, k.Service, k.Type, id)
+func Delete(ctx context.Context, tx *store.Tx, sc scope.Scope, k Kind, id string) error {
+	n, err := tx.Exec(ctx, "DELETE FROM resources WHERE account_id = ? AND region = ? AND service = ? AND type = ? AND id = ?", sc.Account, sc.Region, k.Service, k.Type, id)
 	if err != nil {
 		return fmt.Errorf("delete %s %s: %w", k.Type, id, err)
 	}
@@ -129,13 +131,13 @@ func Delete(ctx context.Context, tx *store.Tx, account string, k Kind, id string
 }
 
 // Get reads a resource by id.
-func Get(ctx context.Context, tx *store.Tx, account string, k Kind, id string) (Record, error) {
-	return one(ctx, tx, k, "account_id = ? AND service = ? AND type = ? AND id = ?", account, k.Service, k.Type, id)
+func Get(ctx context.Context, tx *store.Tx, sc scope.Scope, k Kind, id string) (Record, error) {
+	return one(ctx, tx, k, "account_id = ? AND region = ? AND service = ? AND type = ? AND id = ?", sc.Account, sc.Region, k.Service, k.Type, id)
 }
 
 // GetByName reads the resource with a name (the oldest if several share it).
-func GetByName(ctx context.Context, tx *store.Tx, account string, k Kind, name string) (Record, error) {
-	return one(ctx, tx, k, "account_id = ? AND service = ? AND type = ? AND name = ? ORDER BY created_at, id LIMIT 1", account, k.Service, k.Type, name)
+func GetByName(ctx context.Context, tx *store.Tx, sc scope.Scope, k Kind, name string) (Record, error) {
+	return one(ctx, tx, k, "account_id = ? AND region = ? AND service = ? AND type = ? AND name = ? ORDER BY created_at, id LIMIT 1", sc.Account, sc.Region, k.Service, k.Type, name)
 }
 
 func one(ctx context.Context, tx *store.Tx, k Kind, where string, args ...any) (Record, error) {
@@ -156,7 +158,7 @@ func one(ctx context.Context, tx *store.Tx, k Kind, where string, args ...any) (
 	return r, nil
 }
 
-// ListQuery selects resources of one kind: all of the account, or those of one parent, in
+// ListQuery selects resources of one kind: all of the scope, or those of one parent, in
 // creation order, starting after the cursor After (the last id of the previous page).
 type ListQuery struct {
 	ParentID *string
@@ -165,20 +167,20 @@ type ListQuery struct {
 }
 
 // List returns a page of resources and whether more follow.
-func List(ctx context.Context, tx *store.Tx, account string, k Kind, q ListQuery) ([]Record, bool, error) {
+func List(ctx context.Context, tx *store.Tx, sc scope.Scope, k Kind, q ListQuery) ([]Record, bool, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	where := "account_id = ? AND service = ? AND type = ?"
-	args := []any{account, k.Service, k.Type}
+	where := "account_id = ? AND region = ? AND service = ? AND type = ?"
+	args := []any{sc.Account, sc.Region, k.Service, k.Type}
 	if q.ParentID != nil {
 		where += " AND parent_id = ?"
 		args = append(args, *q.ParentID)
 	}
 	if q.After != "" {
 		// Keyset paging on (created_at, id), anchored at the cursor's row.
-		where += ` AND (created_at, id) > (SELECT created_at, id FROM resources WHERE account_id = ? AND service = ? AND type = ? AND id = ?)`
-		args = append(args, account, k.Service, k.Type, q.After)
+		where += ` AND (created_at, id) > (SELECT created_at, id FROM resources WHERE account_id = ? AND region = ? AND service = ? AND type = ? AND id = ?)`
+		args = append(args, sc.Account, sc.Region, k.Service, k.Type, q.After)
 	}
 	args = append(args, q.Limit+1)
 	rows, err := tx.Query(ctx, "SELECT id, name, parent_id, doc, created_at, updated_at FROM resources WHERE "+where+" ORDER BY created_at, id LIMIT ?", args...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -17,14 +18,14 @@ const StatusCanceled = "CANCELED"
 // the run to stop.
 var ErrCancelRequested = errors.New("run stopped on request")
 
-// RequestCancel asks run id of account to stop, inside the caller's transaction. A REQUESTED
+// RequestCancel asks run id of scope sc to stop, inside the caller's transaction. A REQUESTED
 // run no worker holds ends CANCELED at once; a RUNNING run is marked, and the worker that holds
 // it cancels its handler at its next lease renewal (or at once, through Workers.Cancel, when it
 // runs in this process) and records CANCELED without applying anything. A finished run is left
 // as it is. It returns the run as it now stands.
-func (q *Queue) RequestCancel(ctx context.Context, tx *store.Tx, account, id string) (Run, error) {
+func (q *Queue) RequestCancel(ctx context.Context, tx *store.Tx, sc scope.Scope, id string) (Run, error) {
 	now := q.now().UnixMilli()
-	r, err := scanRun(tx.QueryRow(ctx, `SELECT `+columns+` FROM runs WHERE account_id = ? AND id = ?`, account, id))
+	r, err := scanRun(tx.QueryRow(ctx, `SELECT `+columns+` FROM runs WHERE account_id = ? AND region = ? AND id = ?`, sc.Account, sc.Region, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, ErrNotFound
 	}

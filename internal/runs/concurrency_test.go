@@ -103,7 +103,7 @@ func TestConcurrentClaimers(t *testing.T) {
 						t.Errorf("run %s finished %d times", id, n)
 					}
 				}
-				page, _, err := q.List(ctx, runs.ListQuery{AccountID: account, SourceID: "src-000"})
+				page, _, err := q.List(ctx, runs.ListQuery{Scope: account, SourceID: "src-000"})
 				if err != nil || len(page) != 1 {
 					t.Fatalf("list: %v", err)
 				}

@@ -49,7 +49,7 @@ func TestRunsFailPastTheRunTimeout(t *testing.T) {
 					RunTimeout: 30 * time.Minute, Now: clock.Now, Logger: quietLogger(),
 					Handlers: map[string]runs.Handler{"hung": hung, "scan": next}}
 				startWorkers(t, w)
-				id := enqueue(t, q, runs.Run{AccountID: account, SourceID: "src-hung", Job: "hung"}).ID
+				id := enqueue(t, q, runs.Run{Scope: account, SourceID: "src-hung", Job: "hung"}).ID
 				w.Notify()
 				claimed := waitFor(t, q, id, "claimed", func(r runs.Run) bool { return r.Status == runs.StatusRunning })
 
@@ -102,7 +102,7 @@ func TestFinishHasItsOwnDeadline(t *testing.T) {
 		w := &runs.Workers{Queue: q, N: 1, Poll: 20 * time.Millisecond, Heartbeat: heartbeat, FinishTimeout: 200 * time.Millisecond,
 			Logger: quietLogger(), Handlers: map[string]runs.Handler{"stuck": stuck}}
 		startWorkers(t, w)
-		id := enqueue(t, q, runs.Run{AccountID: account, SourceID: "src-stuck", Job: "stuck"}).ID
+		id := enqueue(t, q, runs.Run{Scope: account, SourceID: "src-stuck", Job: "stuck"}).ID
 		w.Notify()
 		r := waitFor(t, q, id, "finished", terminal)
 		want := "recording the run's outcome exceeded the finish timeout of 200ms"

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -75,8 +76,9 @@ func (e *ActiveRunError) Unwrap() error { return ErrActiveRun }
 
 // Run is one run of a job over a source. Times are kept to the millisecond, in UTC.
 type Run struct {
-	ID          string
-	AccountID   string
+	ID string
+	// Scope is the account and region of the source the run reads; the job acts in it.
+	Scope       scope.Scope
 	SourceID    string
 	Job         string // which handler runs it, e.g. "discover"
 	Type        string // how it was started, e.g. "PRIORITIZED" or "SCHEDULED"
@@ -155,7 +157,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-const columns = `id, account_id, source_id, job, run_type, status, client_token, config,
+const columns = `id, account_id, region, source_id, job, run_type, status, client_token, config,
 	attempt, max_attempts, fence, lease_owner, lease_expires_at, stats, error_type, error_detail,
 	result, created_at, updated_at, started_at, stopped_at`
 
@@ -169,7 +171,7 @@ func scanRun(s scanner) (Run, error) {
 		leaseExp, started, stopped                  sql.NullInt64
 		created, updated                            int64
 	)
-	err := s.Scan(&r.ID, &r.AccountID, &r.SourceID, &r.Job, &r.Type, &r.Status, &token, &config,
+	err := s.Scan(&r.ID, &r.Scope.Account, &r.Scope.Region, &r.SourceID, &r.Job, &r.Type, &r.Status, &token, &config,
 		&r.Attempt, &r.MaxAttempts, &r.Fence, &owner, &leaseExp, &stats, &errType, &detail,
 		&resul, &created, &updated, &started, &stopped)
 	if err != nil {
@@ -210,15 +212,15 @@ func msPtr(v sql.NullInt64) *time.Time {
 }
 
 // Enqueue inserts a REQUESTED run inside the caller's transaction, so that a caller can create
-// its own rows (or advance a schedule) and the run atomically. r gives AccountID, SourceID, Job
+// its own rows (or advance a schedule) and the run atomically. r gives Scope, SourceID, Job
 // and optionally ID, Type, ClientToken, Config and MaxAttempts; the rest is set here.
 //
 // It is idempotent on (SourceID, ClientToken): a token already used for the source returns that
 // run with created=false, whatever its state. When the source already has a REQUESTED or RUNNING
 // run, it returns an *ActiveRunError (errors.Is ErrActiveRun). A failed insert never aborts tx.
 func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, r Run) (Run, bool, error) {
-	if r.AccountID == "" || r.SourceID == "" || r.Job == "" {
-		return Run{}, false, errors.New("enqueue run: account, source and job are required")
+	if !r.Scope.Valid() || r.SourceID == "" || r.Job == "" {
+		return Run{}, false, errors.New("enqueue run: account, region, source and job are required")
 	}
 	if r.ID == "" {
 		r.ID = q.newID()
@@ -250,10 +252,10 @@ func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, r Run) (Run, bool, er
 		}
 		// ON CONFLICT DO NOTHING (no target) covers the primary key and both partial unique
 		// indexes, and leaves a PostgreSQL transaction usable, unlike a unique violation.
-		n, err := tx.Exec(ctx, `INSERT INTO runs (id, account_id, source_id, job, run_type, status,
+		n, err := tx.Exec(ctx, `INSERT INTO runs (id, account_id, region, source_id, job, run_type, status,
 			client_token, config, attempt, max_attempts, fence, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?) ON CONFLICT DO NOTHING`,
-			r.ID, r.AccountID, r.SourceID, r.Job, r.Type, StatusRequested,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?) ON CONFLICT DO NOTHING`,
+			r.ID, r.Scope.Account, r.Scope.Region, r.SourceID, r.Job, r.Type, StatusRequested,
 			nullText(r.ClientToken), string(r.Config), r.MaxAttempts, now.UnixMilli(), now.UnixMilli())
 		if err != nil {
 			return Run{}, false, fmt.Errorf("enqueue run for source %s: %w", r.SourceID, err)
@@ -485,12 +487,12 @@ func (q *Queue) Release(ctx context.Context, r *Run) error {
 	return nil
 }
 
-// Get returns the run id of account, or ErrNotFound.
-func (q *Queue) Get(ctx context.Context, accountID, id string) (Run, error) {
+// Get returns the run id of scope sc, or ErrNotFound.
+func (q *Queue) Get(ctx context.Context, sc scope.Scope, id string) (Run, error) {
 	var r Run
 	err := q.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
-		r, err = scanRun(tx.QueryRow(ctx, `SELECT `+columns+` FROM runs WHERE account_id = ? AND id = ?`, accountID, id))
+		r, err = scanRun(tx.QueryRow(ctx, `SELECT `+columns+` FROM runs WHERE account_id = ? AND region = ? AND id = ?`, sc.Account, sc.Region, id))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -504,11 +506,11 @@ func (q *Queue) Get(ctx context.Context, accountID, id string) (Run, error) {
 
 // ListQuery selects runs of one source, newest first.
 type ListQuery struct {
-	AccountID string
-	SourceID  string
-	Status    string // only runs in this status, when set
-	Limit     int    // page size; 0 means 50
-	After     string // the cursor List returned for the previous page
+	Scope    scope.Scope
+	SourceID string
+	Status   string // only runs in this status, when set
+	Limit    int    // page size; 0 means 50
+	After    string // the cursor List returned for the previous page
 }
 
 // List returns one page of the runs of q.SourceID, newest first, and the cursor of the next page
@@ -519,8 +521,8 @@ func (q *Queue) List(ctx context.Context, lq ListQuery) ([]Run, string, error) {
 	if limit <= 0 {
 		limit = 50
 	}
-	query := `SELECT ` + columns + ` FROM runs WHERE account_id = ? AND source_id = ?`
-	args := []any{lq.AccountID, lq.SourceID}
+	query := `SELECT ` + columns + ` FROM runs WHERE account_id = ? AND region = ? AND source_id = ?`
+	args := []any{lq.Scope.Account, lq.Scope.Region, lq.SourceID}
 	if lq.Status != "" {
 		query += ` AND status = ?`
 		args = append(args, lq.Status)

@@ -13,11 +13,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/store/storetest"
 )
 
-const account = "111111111111"
+var account = scope.Scope{Account: "111111111111", Region: "us-east-1"}
 
 // clock is a test clock that only moves when told.
 type clock struct {
@@ -65,7 +66,7 @@ func enqueue(t testing.TB, q *runs.Queue, r runs.Run) runs.Run {
 }
 
 func scanRun(source string) runs.Run {
-	return runs.Run{AccountID: account, SourceID: source, Job: "scan", Type: "PRIORITIZED"}
+	return runs.Run{Scope: account, SourceID: source, Job: "scan", Type: "PRIORITIZED"}
 }
 
 func get(t testing.TB, q *runs.Queue, id string) runs.Run {
@@ -105,7 +106,7 @@ func markers(t testing.TB, db *store.DB) int {
 
 func writeMarker(ctx context.Context, tx *store.Tx, id string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO resources (account_id, service, type, id, doc, created_at, updated_at)
-		VALUES (?, 'runs-test', 'marker', ?, '{}', 1, 1)`, account, id)
+		VALUES (?, 'runs-test', 'marker', ?, '{}', 1, 1)`, account.Account, id)
 	return err
 }
 
@@ -181,7 +182,7 @@ func TestEnqueue(t *testing.T) {
 			if !errors.Is(err, boom) {
 				t.Fatalf("tx = %v, want boom", err)
 			}
-			list, _, err := q.List(ctx, runs.ListQuery{AccountID: account, SourceID: "src-rollback"})
+			list, _, err := q.List(ctx, runs.ListQuery{Scope: account, SourceID: "src-rollback"})
 			if err != nil || len(list) != 0 {
 				t.Fatalf("runs of rolled back source = %d (err %v), want 0", len(list), err)
 			}
@@ -209,7 +210,7 @@ func TestEnqueue(t *testing.T) {
 			}
 		})
 		t.Run("missing fields are rejected", func(t *testing.T) {
-			if _, _, err := enq(runs.Run{AccountID: account, Job: "scan"}); err == nil {
+			if _, _, err := enq(runs.Run{Scope: account, Job: "scan"}); err == nil {
 				t.Fatal("enqueue without source succeeded")
 			}
 		})
@@ -220,7 +221,7 @@ func TestClaimOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := newClock()
 		q := newQueue(db, c)
-		other := enqueue(t, q, runs.Run{AccountID: account, SourceID: "src-other", Job: "other"})
+		other := enqueue(t, q, runs.Run{Scope: account, SourceID: "src-other", Job: "other"})
 		var want []string
 		for _, src := range []string{"src-c", "src-a", "src-b"} { // enqueue order, not name order
 			c.Advance(time.Second)
@@ -499,7 +500,7 @@ func TestGetAndList(t *testing.T) {
 				var got [][]string
 				after := ""
 				for {
-					page, next, err := q.List(ctx, runs.ListQuery{AccountID: account, SourceID: "src-a", Status: tc.status, Limit: tc.limit, After: after})
+					page, next, err := q.List(ctx, runs.ListQuery{Scope: account, SourceID: "src-a", Status: tc.status, Limit: tc.limit, After: after})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -518,17 +519,22 @@ func TestGetAndList(t *testing.T) {
 				}
 			})
 		}
-		t.Run("another account sees nothing", func(t *testing.T) {
-			page, _, err := q.List(ctx, runs.ListQuery{AccountID: "222222222222", SourceID: "src-a"})
-			if err != nil || len(page) != 0 {
-				t.Errorf("List = %d runs, %v; want none", len(page), err)
-			}
-			if _, err := q.Get(ctx, "222222222222", all[0]); !errors.Is(err, runs.ErrNotFound) {
-				t.Errorf("Get from another account = %v, want ErrNotFound", err)
-			}
-		})
+		for name, other := range map[string]scope.Scope{
+			"another account": {Account: "222222222222", Region: account.Region},
+			"another region":  {Account: account.Account, Region: "eu-west-1"},
+		} {
+			t.Run(name+" sees nothing", func(t *testing.T) {
+				page, _, err := q.List(ctx, runs.ListQuery{Scope: other, SourceID: "src-a"})
+				if err != nil || len(page) != 0 {
+					t.Errorf("List = %d runs, %v; want none", len(page), err)
+				}
+				if _, err := q.Get(ctx, other, all[0]); !errors.Is(err, runs.ErrNotFound) {
+					t.Errorf("Get from %s = %v, want ErrNotFound", name, err)
+				}
+			})
+		}
 		t.Run("bad cursor", func(t *testing.T) {
-			_, _, err := q.List(ctx, runs.ListQuery{AccountID: account, SourceID: "src-a", After: "garbage"})
+			_, _, err := q.List(ctx, runs.ListQuery{Scope: account, SourceID: "src-a", After: "garbage"})
 			if !errors.Is(err, runs.ErrBadCursor) {
 				t.Errorf("List = %v, want ErrBadCursor", err)
 			}

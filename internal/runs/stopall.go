@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -14,25 +15,29 @@ func (q *Queue) StopAll(ctx context.Context) ([]string, error) {
 	var running []string
 	err := q.DB.Tx(ctx, func(tx *store.Tx) error {
 		running = running[:0]
-		rows, err := tx.Query(ctx, `SELECT account_id, id FROM runs WHERE status IN (?, ?)`, StatusRequested, StatusRunning)
+		rows, err := tx.Query(ctx, `SELECT account_id, region, id FROM runs WHERE status IN (?, ?)`, StatusRequested, StatusRunning)
 		if err != nil {
 			return err
 		}
-		var active [][2]string
+		type active struct {
+			sc scope.Scope
+			id string
+		}
+		var all []active
 		for rows.Next() {
-			var acct, id string
-			if err := rows.Scan(&acct, &id); err != nil {
+			var a active
+			if err := rows.Scan(&a.sc.Account, &a.sc.Region, &a.id); err != nil {
 				rows.Close()
 				return err
 			}
-			active = append(active, [2]string{acct, id})
+			all = append(all, a)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, a := range active {
-			r, err := q.RequestCancel(ctx, tx, a[0], a[1])
+		for _, a := range all {
+			r, err := q.RequestCancel(ctx, tx, a.sc, a.id)
 			if err != nil {
 				return err
 			}

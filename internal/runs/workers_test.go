@@ -129,7 +129,7 @@ func TestWorkersRunEveryJob(t *testing.T) {
 			w.Notify()
 		}
 		enq := func(job string) string {
-			return enqueue(t, q, runs.Run{AccountID: account, SourceID: "src-" + job, Job: job}).ID
+			return enqueue(t, q, runs.Run{Scope: account, SourceID: "src-" + job, Job: job}).ID
 		}
 		broken, panics, badApply := enq("broken"), enq("panics"), enq("bad-apply")
 		unknown := enq("nobody-handles-this")
@@ -266,8 +266,8 @@ func TestWorkersShutDownGracefully(t *testing.T) {
 		w := &runs.Workers{Queue: q, N: 2, Grace: grace, Poll: 20 * time.Millisecond, Logger: quietLogger(),
 			Handlers: map[string]runs.Handler{"quick": quick, "stuck": stuck}}
 		stop := startWorkers(t, w, func() { close(gate) })
-		quickID := enqueue(t, q, runs.Run{AccountID: account, SourceID: "src-quick", Job: "quick"}).ID
-		stuckID := enqueue(t, q, runs.Run{AccountID: account, SourceID: "src-stuck", Job: "stuck"}).ID
+		quickID := enqueue(t, q, runs.Run{Scope: account, SourceID: "src-quick", Job: "quick"}).ID
+		stuckID := enqueue(t, q, runs.Run{Scope: account, SourceID: "src-stuck", Job: "stuck"}).ID
 		w.Notify()
 		for _, id := range []string{quickID, stuckID} {
 			waitFor(t, q, id, "claimed", func(r runs.Run) bool { return r.Status == runs.StatusRunning })

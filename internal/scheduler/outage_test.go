@@ -59,7 +59,7 @@ func TestSchedulerIsQuietDuringAStoreOutage(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := &clock{t: now}
 	q := &runs.Queue{DB: db, Now: c.Now}
-	put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "src", Expression: "rate(1 hour)", Anchor: now,
+	put(t, db, scheduler.Entry{Scope: testScope, SourceID: "src", Expression: "rate(1 hour)", Anchor: now,
 		Enabled: true, Job: "scan"}, now)
 	s := &scheduler.Scheduler{DB: db, Queue: q, Now: c.Now, Logger: logger, Poll: 10 * time.Millisecond, Outage: watch}
 	runCtx, cancel := context.WithCancel(ctx)

@@ -17,6 +17,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/outage"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schedule"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -25,7 +26,8 @@ const RunType = "SCHEDULED"
 
 // Entry is one schedule.
 type Entry struct {
-	AccountID  string
+	// Scope is the account and region of the source; its runs act in it.
+	Scope      scope.Scope
 	SourceID   string
 	Expression string
 	// Timezone is an IANA name or a DataZone zone name (UTC, EUROPE_LONDON...).
@@ -68,12 +70,12 @@ func Put(ctx context.Context, tx *store.Tx, e Entry, now time.Time) error {
 	if cfg == "" {
 		cfg = "{}"
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO schedules (id, account_id, source_id, job, config, expression, timezone, anchor, next_run_at, enabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.Exec(ctx, `INSERT INTO schedules (id, account_id, region, source_id, job, config, expression, timezone, anchor, next_run_at, enabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (source_id) DO UPDATE SET job = excluded.job, config = excluded.config, expression = excluded.expression,
 			timezone = excluded.timezone, anchor = excluded.anchor, next_run_at = excluded.next_run_at,
 			enabled = excluded.enabled, updated_at = excluded.updated_at`,
-		e.SourceID, e.AccountID, e.SourceID, e.Job, cfg, e.Expression, e.Timezone, e.Anchor.UnixMilli(), next,
+		e.SourceID, e.Scope.Account, e.Scope.Region, e.SourceID, e.Job, cfg, e.Expression, e.Timezone, e.Anchor.UnixMilli(), next,
 		boolInt(e.Enabled), now.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("put schedule of %s: %w", e.SourceID, err)
@@ -101,7 +103,7 @@ func Get(ctx context.Context, tx *store.Tx, sourceID string) (Entry, error) {
 	return e, err
 }
 
-const columns = "account_id, source_id, job, config, expression, timezone, anchor, next_run_at, enabled, last_fired_at"
+const columns = "account_id, region, source_id, job, config, expression, timezone, anchor, next_run_at, enabled, last_fired_at"
 
 type scanner interface{ Scan(...any) error }
 
@@ -113,7 +115,7 @@ func scanEntry(row scanner) (Entry, error) {
 		next, last sql.NullInt64
 		enabled    int
 	)
-	if err := row.Scan(&e.AccountID, &e.SourceID, &e.Job, &cfg, &e.Expression, &e.Timezone, &anchor, &next, &enabled, &last); err != nil {
+	if err := row.Scan(&e.Scope.Account, &e.Scope.Region, &e.SourceID, &e.Job, &cfg, &e.Expression, &e.Timezone, &anchor, &next, &enabled, &last); err != nil {
 		return e, err
 	}
 	e.Config, e.Anchor, e.Enabled = json.RawMessage(cfg), time.UnixMilli(anchor).UTC(), enabled != 0
@@ -209,7 +211,7 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 			if _, err := tx.Exec(ctx, "SAVEPOINT fire"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
-			_, _, err = s.Queue.Enqueue(ctx, tx, runs.Run{AccountID: e.AccountID, SourceID: e.SourceID, Job: e.Job, Type: RunType, Config: e.Config})
+			_, _, err = s.Queue.Enqueue(ctx, tx, runs.Run{Scope: e.Scope, SourceID: e.SourceID, Job: e.Job, Type: RunType, Config: e.Config})
 			switch {
 			case errors.Is(err, runs.ErrActiveRun):
 				s.logger().Info("schedule fire skipped: the source has an active run", "source", e.SourceID)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/store/storetest"
 )
@@ -20,6 +21,9 @@ type clock struct {
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
+// testScope is the account and region of the tests' schedules.
+var testScope = scope.Scope{Account: "111111111111", Region: "us-east-1"}
+
 func put(t *testing.T, db *store.DB, e scheduler.Entry, now time.Time) {
 	t.Helper()
 	if err := db.Tx(context.Background(), func(tx *store.Tx) error { return scheduler.Put(context.Background(), tx, e, now) }); err != nil {
@@ -29,7 +33,7 @@ func put(t *testing.T, db *store.DB, e scheduler.Entry, now time.Time) {
 
 func countRuns(t *testing.T, q *runs.Queue, source string) []runs.Run {
 	t.Helper()
-	list, _, err := q.List(context.Background(), runs.ListQuery{AccountID: "111111111111", SourceID: source, Limit: 100})
+	list, _, err := q.List(context.Background(), runs.ListQuery{Scope: testScope, SourceID: source, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +67,7 @@ func TestCronFiresOnTimeInItsZone(t *testing.T) {
 		q := &runs.Queue{DB: db, Now: clk.Now}
 		s := &scheduler.Scheduler{DB: db, Queue: q, Now: clk.Now}
 		// 09:30 in New York on weekdays = 14:30 UTC in November.
-		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "ds1", Expression: "cron(30 9 ? * MON-FRI *)",
+		put(t, db, scheduler.Entry{Scope: testScope, SourceID: "ds1", Expression: "cron(30 9 ? * MON-FRI *)",
 			Timezone: "AMERICA_NEW_YORK", Enabled: true, Job: "discover", Config: []byte(`{"secretId":"x"}`)}, clk.Now())
 		e, err := getEntry(db, "ds1")
 		if err != nil || e.NextRunAt == nil || !e.NextRunAt.Equal(time.Date(2026, 11, 2, 14, 30, 0, 0, time.UTC)) {
@@ -97,7 +101,7 @@ func TestDowntimeFiresOneCatchUpAndActiveRunsSkip(t *testing.T) {
 		clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 		q := &runs.Queue{DB: db, Now: clk.Now}
 		s := &scheduler.Scheduler{DB: db, Queue: q, Now: clk.Now}
-		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "ds2", Expression: "rate(5 minutes)", Anchor: clk.Now(), Enabled: true, Job: "discover"}, clk.Now())
+		put(t, db, scheduler.Entry{Scope: testScope, SourceID: "ds2", Expression: "rate(5 minutes)", Anchor: clk.Now(), Enabled: true, Job: "discover"}, clk.Now())
 		// Three hours of downtime: 36 missed slots, one catch-up run.
 		clk.Set(clk.Now().Add(3*time.Hour + 2*time.Minute))
 		if n, _ := s.Tick(ctx); n != 1 {
@@ -135,8 +139,8 @@ func TestDisabledAndOneTimeSchedules(t *testing.T) {
 		clk := &clock{t: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
 		q := &runs.Queue{DB: db, Now: clk.Now}
 		s := &scheduler.Scheduler{DB: db, Queue: q, Now: clk.Now}
-		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "off", Expression: "cron(* * * * ? *)", Enabled: false, Job: "discover"}, clk.Now())
-		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "once", Expression: "at(2026-06-01T00:10:00)", Timezone: "UTC", Enabled: true, Job: "discover"}, clk.Now())
+		put(t, db, scheduler.Entry{Scope: testScope, SourceID: "off", Expression: "cron(* * * * ? *)", Enabled: false, Job: "discover"}, clk.Now())
+		put(t, db, scheduler.Entry{Scope: testScope, SourceID: "once", Expression: "at(2026-06-01T00:10:00)", Timezone: "UTC", Enabled: true, Job: "discover"}, clk.Now())
 		clk.Set(clk.Now().Add(time.Hour))
 		if n, _ := s.Tick(ctx); n != 1 {
 			t.Fatalf("fired %d, want only the at() schedule", n)
@@ -163,7 +167,7 @@ func TestConcurrentTickersFireOnce(t *testing.T) {
 		clk := &clock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
 		q := &runs.Queue{DB: db, Now: clk.Now}
 		for i := 0; i < 20; i++ {
-			put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "src-" + string(rune('a'+i)), Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: "discover"}, clk.Now())
+			put(t, db, scheduler.Entry{Scope: testScope, SourceID: "src-" + string(rune('a'+i)), Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: "discover"}, clk.Now())
 		}
 		clk.Set(clk.Now().Add(time.Hour))
 		var wg sync.WaitGroup
@@ -208,8 +212,8 @@ func TestOneFailingScheduleDoesNotBlockTheOthers(t *testing.T) {
 		q := &runs.Queue{DB: db, Now: clk.Now}
 		s := &scheduler.Scheduler{DB: db, Queue: q, Now: clk.Now}
 		// The queue refuses a run without a job: this schedule's fire fails every time.
-		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "broken", Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: ""}, clk.Now())
-		put(t, db, scheduler.Entry{AccountID: "111111111111", SourceID: "fine", Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: "discover"}, clk.Now())
+		put(t, db, scheduler.Entry{Scope: testScope, SourceID: "broken", Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: ""}, clk.Now())
+		put(t, db, scheduler.Entry{Scope: testScope, SourceID: "fine", Expression: "rate(1 hour)", Anchor: clk.Now(), Enabled: true, Job: "discover"}, clk.Now())
 		clk.Set(clk.Now().Add(time.Hour))
 		n, err := s.Tick(ctx)
 		if err != nil || n != 1 {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/surveyorhq/surveyor/internal/scope"
 )
 
 // Filter keys of ListSecrets and BatchGetSecretValue.
@@ -34,8 +36,8 @@ type Filter struct {
 
 // Query returns the account's secrets that match every filter, those scheduled for deletion
 // only when includeDeleted, ordered by name.
-func (s *Service) Query(ctx context.Context, account string, filters []Filter, includeDeleted bool) ([]*Secret, error) {
-	all, _, err := s.List(ctx, account, ListInput{IncludeDeleted: includeDeleted, Limit: 1 << 30})
+func (s *Service) Query(ctx context.Context, sc scope.Scope, filters []Filter, includeDeleted bool) ([]*Secret, error) {
+	all, _, err := s.List(ctx, sc, ListInput{IncludeDeleted: includeDeleted, Limit: 1 << 30})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -47,6 +48,7 @@ type Tag struct {
 type Secret struct {
 	ID          string
 	AccountID   string
+	Region      string
 	Name        string
 	ARN         string
 	Description string
@@ -83,11 +85,11 @@ type Value struct {
 	Binary []byte  `json:"b,omitempty"`
 }
 
-// Service stores secrets for many accounts; every call names the account, which sees only its own.
+// Service stores secrets for many accounts and regions; every call names the scope (account and
+// region), which sees only its own secrets.
 type Service struct {
 	DB     *store.DB
 	Master *Sealer
-	Region string
 	Now    func() time.Time
 }
 
@@ -109,12 +111,12 @@ type CreateInput struct {
 
 // Create stores a new secret and, when a value is given, its first version staged AWSCURRENT.
 // Creating the same name again with the same token and value returns the existing secret.
-func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*Secret, string, error) {
+func (s *Service) Create(ctx context.Context, sc scope.Scope, in CreateInput) (*Secret, string, error) {
 	now := s.now()
 	var out *Secret
 	versionID := ""
 	create := func(tx *store.Tx) error {
-		existing, err := s.find(ctx, tx, account, in.Name, true)
+		existing, err := s.find(ctx, tx, sc, in.Name, true)
 		if err == nil {
 			if existing.DeletedAt != nil {
 				return fmt.Errorf("%w: You can't create this secret because a secret with this name is already scheduled for deletion.", ErrInvalidState)
@@ -132,14 +134,14 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 			return err
 		}
 		dataKey := NewDataKey()
-		sec := &Secret{ID: randomID(16), AccountID: account, Name: in.Name, Description: in.Description,
+		sec := &Secret{ID: randomID(16), AccountID: sc.Account, Region: sc.Region, Name: in.Name, Description: in.Description,
 			KmsKeyID: in.KmsKeyID, Tags: in.Tags, CreatedAt: now, UpdatedAt: now}
-		sec.ARN = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.Region, account, in.Name, randomSuffix())
+		sec.ARN = sc.ARN("secretsmanager", "secret:"+in.Name+"-"+randomSuffix())
 		// A secret created without tags has none ("null"), which DescribeSecret omits; one whose
 		// tags were all removed has an empty list, which it reports as Tags: [] as AWS does.
 		tags, _ := json.Marshal(in.Tags)
-		if _, err := tx.Exec(ctx, `INSERT INTO secrets (id, account_id, name, arn, description, kms_key_id, data_key, tags, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sec.ID, account, sec.Name, sec.ARN, sec.Description, sec.KmsKeyID,
+		if _, err := tx.Exec(ctx, `INSERT INTO secrets (id, account_id, region, name, arn, description, kms_key_id, data_key, tags, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sec.ID, sc.Account, sc.Region, sec.Name, sec.ARN, sec.Description, sec.KmsKeyID,
 			s.Master.Seal(dataKey, []byte("secret:"+sec.ID)), string(tags), ms(now), ms(now)); err != nil {
 			if store.IsUniqueViolation(err) {
 				return fmt.Errorf("%w: The operation failed because the secret %s already exists.", errCreateRaced, in.Name)
@@ -176,7 +178,7 @@ func (s *Service) Create(ctx context.Context, account string, in CreateInput) (*
 //
 // Reads run in a read-only transaction; the access date (which AWS reports to the day) is written
 // only when the day changes, so reads do not queue behind the store's single writer.
-func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, stage string) (*Secret, Version, Value, error) {
+func (s *Service) GetValue(ctx context.Context, sc scope.Scope, secretID, versionID, stage string) (*Secret, Version, Value, error) {
 	var (
 		sec *Secret
 		ver Version
@@ -184,7 +186,7 @@ func (s *Service) GetValue(ctx context.Context, account, secretID, versionID, st
 	)
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		if err != nil {
 			return err
 		}
@@ -225,17 +227,17 @@ func sameDay(a, b time.Time) bool {
 }
 
 // Current returns the AWSCURRENT value of a secret, for connectors that need credentials.
-func (s *Service) Current(ctx context.Context, account, secretID string) (Value, error) {
-	_, _, v, err := s.GetValue(ctx, account, secretID, "", StageCurrent)
+func (s *Service) Current(ctx context.Context, sc scope.Scope, secretID string) (Value, error) {
+	_, _, v, err := s.GetValue(ctx, sc, secretID, "", StageCurrent)
 	return v, err
 }
 
 // Describe returns a secret's record, including one scheduled for deletion.
-func (s *Service) Describe(ctx context.Context, account, secretID string) (*Secret, error) {
+func (s *Service) Describe(ctx context.Context, sc scope.Scope, secretID string) (*Secret, error) {
 	var sec *Secret
 	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		return err
 	})
 	return sec, err
@@ -253,19 +255,19 @@ type ListInput struct {
 }
 
 // List returns secrets ordered by name, and whether more follow.
-func (s *Service) List(ctx context.Context, account string, in ListInput) ([]*Secret, bool, error) {
+func (s *Service) List(ctx context.Context, sc scope.Scope, in ListInput) ([]*Secret, bool, error) {
 	if in.Limit <= 0 {
 		in.Limit = 100
 	}
 	var out []*Secret
 	more := false
 	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		q := "SELECT id FROM secrets WHERE account_id = ? AND name > ?"
-		args := []any{account, in.After}
+		q := "SELECT id FROM secrets WHERE account_id = ? AND region = ? AND name > ?"
+		args := []any{sc.Account, sc.Region, in.After}
 		if in.Descending && in.After != "" {
-			q = "SELECT id FROM secrets WHERE account_id = ? AND name < ?"
+			q = "SELECT id FROM secrets WHERE account_id = ? AND region = ? AND name < ?"
 		} else if in.Descending {
-			q, args = "SELECT id FROM secrets WHERE account_id = ?", []any{account}
+			q, args = "SELECT id FROM secrets WHERE account_id = ? AND region = ?", []any{sc.Account, sc.Region}
 		}
 		if !in.IncludeDeleted {
 			q += " AND deleted_at IS NULL"
@@ -315,7 +317,7 @@ func (s *Service) List(ctx context.Context, account string, in ListInput) ([]*Se
 // PutValue stores a new version. It becomes AWSCURRENT unless stages say otherwise; the version
 // that was current becomes AWSPREVIOUS. Repeating a version id with the same value is a no-op;
 // with another value it fails with ErrExists.
-func (s *Service) PutValue(ctx context.Context, account, secretID, versionID string, val Value, stages []string) (*Secret, Version, error) {
+func (s *Service) PutValue(ctx context.Context, sc scope.Scope, secretID, versionID string, val Value, stages []string) (*Secret, Version, error) {
 	if versionID == "" {
 		versionID = newVersionID()
 	}
@@ -328,7 +330,7 @@ func (s *Service) PutValue(ctx context.Context, account, secretID, versionID str
 	)
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		if err != nil {
 			return err
 		}
@@ -383,11 +385,11 @@ type UpdateInput struct {
 }
 
 // Update changes a secret; a new value becomes a new AWSCURRENT version.
-func (s *Service) Update(ctx context.Context, account, secretID string, in UpdateInput) (*Secret, string, error) {
+func (s *Service) Update(ctx context.Context, sc scope.Scope, secretID string, in UpdateInput) (*Secret, string, error) {
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		if err != nil {
 			return err
 		}
@@ -407,13 +409,13 @@ func (s *Service) Update(ctx context.Context, account, secretID string, in Updat
 	if err != nil || in.Value == nil {
 		return sec, "", err
 	}
-	sec, ver, err := s.PutValue(ctx, account, sec.ARN, in.VersionID, *in.Value, nil)
+	sec, ver, err := s.PutValue(ctx, sc, sec.ARN, in.VersionID, *in.Value, nil)
 	return sec, ver.ID, err
 }
 
 // Delete schedules a secret for deletion after window days (7..30, default 30), or removes it at
 // once when force is set.
-func (s *Service) Delete(ctx context.Context, account, secretID string, window int, force bool) (*Secret, time.Time, error) {
+func (s *Service) Delete(ctx context.Context, sc scope.Scope, secretID string, window int, force bool) (*Secret, time.Time, error) {
 	if force && window != 0 {
 		return nil, time.Time{}, fmt.Errorf("%w: You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.", ErrInvalid)
 	}
@@ -429,11 +431,11 @@ func (s *Service) Delete(ctx context.Context, account, secretID string, window i
 	)
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		now := s.now()
 		if errors.Is(err, ErrNotFound) && force {
 			// AWS answers a forced delete of a secret that does not exist as if it had deleted it.
-			sec, when = s.absent(account, secretID), now
+			sec, when = s.absent(sc, secretID), now
 			return nil
 		}
 		if err != nil {
@@ -457,21 +459,21 @@ func (s *Service) Delete(ctx context.Context, account, secretID string, window i
 }
 
 // absent is the record a forced delete of a missing secret reports: the name (or ARN) asked for.
-func (s *Service) absent(account, secretID string) *Secret {
+func (s *Service) absent(sc scope.Scope, secretID string) *Secret {
 	if strings.HasPrefix(secretID, "arn:") {
 		name := secretID[strings.LastIndex(secretID, ":")+1:]
-		return &Secret{AccountID: account, Name: name, ARN: secretID}
+		return &Secret{AccountID: sc.Account, Region: sc.Region, Name: name, ARN: secretID}
 	}
-	return &Secret{AccountID: account, Name: secretID,
-		ARN: fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", s.Region, account, secretID, randomSuffix())}
+	return &Secret{AccountID: sc.Account, Region: sc.Region, Name: secretID,
+		ARN: sc.ARN("secretsmanager", "secret:"+secretID+"-"+randomSuffix())}
 }
 
 // Restore cancels a scheduled deletion.
-func (s *Service) Restore(ctx context.Context, account, secretID string) (*Secret, error) {
+func (s *Service) Restore(ctx context.Context, sc scope.Scope, secretID string) (*Secret, error) {
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		if err != nil {
 			return err
 		}
@@ -483,8 +485,8 @@ func (s *Service) Restore(ctx context.Context, account, secretID string) (*Secre
 }
 
 // Tag adds or replaces tags; Untag removes tags by key.
-func (s *Service) Tag(ctx context.Context, account, secretID string, tags []Tag) error {
-	return s.retag(ctx, account, secretID, func(cur []Tag) []Tag {
+func (s *Service) Tag(ctx context.Context, sc scope.Scope, secretID string, tags []Tag) error {
+	return s.retag(ctx, sc, secretID, func(cur []Tag) []Tag {
 		for _, t := range tags {
 			i := slices.IndexFunc(cur, func(c Tag) bool { return c.Key == t.Key })
 			if i >= 0 {
@@ -498,15 +500,15 @@ func (s *Service) Tag(ctx context.Context, account, secretID string, tags []Tag)
 }
 
 // Untag removes the tags with the given keys.
-func (s *Service) Untag(ctx context.Context, account, secretID string, keys []string) error {
-	return s.retag(ctx, account, secretID, func(cur []Tag) []Tag {
+func (s *Service) Untag(ctx context.Context, sc scope.Scope, secretID string, keys []string) error {
+	return s.retag(ctx, sc, secretID, func(cur []Tag) []Tag {
 		return slices.DeleteFunc(cur, func(t Tag) bool { return slices.Contains(keys, t.Key) })
 	})
 }
 
-func (s *Service) retag(ctx context.Context, account, secretID string, change func([]Tag) []Tag) error {
+func (s *Service) retag(ctx context.Context, sc scope.Scope, secretID string, change func([]Tag) []Tag) error {
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
-		sec, err := s.find(ctx, tx, account, secretID, true)
+		sec, err := s.find(ctx, tx, sc, secretID, true)
 		if err != nil {
 			return err
 		}
@@ -527,22 +529,22 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// find resolves a secret by name, full ARN, or ARN without its random suffix, within account.
+// find resolves a secret by name, full ARN, or ARN without its random suffix, within the scope (account and region).
 // A secret past its recovery window is treated as gone.
-func (s *Service) find(ctx context.Context, tx *store.Tx, account, id string, withVersions bool) (*Secret, error) {
+func (s *Service) find(ctx context.Context, tx *store.Tx, sc scope.Scope, id string, withVersions bool) (*Secret, error) {
 	var (
 		sec *Secret
 		err error
 	)
 	switch {
 	case strings.HasPrefix(id, "arn:"):
-		sec, err = s.load(ctx, tx, "s.account_id = ? AND s.arn = ?", account, id)
+		sec, err = s.load(ctx, tx, "s.account_id = ? AND s.region = ? AND s.arn = ?", sc.Account, sc.Region, id)
 		if errors.Is(err, ErrNotFound) {
 			// A partial ARN names the secret without the six random characters.
-			sec, err = s.load(ctx, tx, "s.account_id = ? AND substr(s.arn, 1, ?) = ? AND length(s.arn) = ?", account, len(id), id, len(id)+7)
+			sec, err = s.load(ctx, tx, "s.account_id = ? AND s.region = ? AND substr(s.arn, 1, ?) = ? AND length(s.arn) = ?", sc.Account, sc.Region, len(id), id, len(id)+7)
 		}
 	default:
-		sec, err = s.load(ctx, tx, "s.account_id = ? AND s.name = ?", account, id)
+		sec, err = s.load(ctx, tx, "s.account_id = ? AND s.region = ? AND s.name = ?", sc.Account, sc.Region, id)
 	}
 	if err != nil {
 		return nil, err
@@ -554,7 +556,7 @@ func (s *Service) find(ctx context.Context, tx *store.Tx, account, id string, wi
 }
 
 func (s *Service) load(ctx context.Context, tx *store.Tx, where string, args ...any) (*Secret, error) {
-	rows, err := tx.Query(ctx, `SELECT s.id, s.account_id, s.name, s.arn, s.description, s.kms_key_id, s.tags, s.created_at,
+	rows, err := tx.Query(ctx, `SELECT s.id, s.account_id, s.region, s.name, s.arn, s.description, s.kms_key_id, s.tags, s.created_at,
 		s.updated_at, s.accessed_at, s.deleted_at, s.delete_after, s.data_key, v.version_id, v.stages, v.created_at, v.sealed
 		FROM secrets s LEFT JOIN secret_versions v ON v.secret_id = s.id
 		WHERE `+where+` ORDER BY v.created_at DESC, v.version_id`, args...)
@@ -572,7 +574,7 @@ func (s *Service) load(ctx context.Context, tx *store.Tx, where string, args ...
 			vid, stages, sealed          sql.NullString
 			vat                          sql.NullInt64
 		)
-		if err := rows.Scan(&cur.ID, &cur.AccountID, &cur.Name, &cur.ARN, &cur.Description, &cur.KmsKeyID, &tags, &created,
+		if err := rows.Scan(&cur.ID, &cur.AccountID, &cur.Region, &cur.Name, &cur.ARN, &cur.Description, &cur.KmsKeyID, &tags, &created,
 			&updated, &accessed, &deleted, &deleteAft, &cur.dataKey, &vid, &stages, &vat, &sealed); err != nil {
 			return nil, fmt.Errorf("read secret: %w", err)
 		}

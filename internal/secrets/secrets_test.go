@@ -11,12 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/store/storetest"
 )
 
-const acct, other = "111111111111", "222222222222"
+// The scopes of the tests: acct, another account, another region of acct.
+var (
+	acct        = scope.Scope{Account: "111111111111", Region: "us-east-1"}
+	other       = scope.Scope{Account: "222222222222", Region: "us-east-1"}
+	otherRegion = scope.Scope{Account: "111111111111", Region: "eu-west-1"}
+)
 
 func str(s string) *string { return &s }
 
@@ -26,7 +32,7 @@ func newService(t *testing.T, db *store.DB, now *time.Time) *secrets.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &secrets.Service{DB: db, Master: master, Region: "us-east-1", Now: func() time.Time { return *now }}
+	return &secrets.Service{DB: db, Master: master, Now: func() time.Time { return *now }}
 }
 
 func TestSealer(t *testing.T) {
@@ -93,7 +99,7 @@ func TestService(t *testing.T) {
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
-		if !strings.HasPrefix(sec.ARN, "arn:aws:secretsmanager:us-east-1:"+acct+":secret:prod/db-") || len(sec.ARN) != len("arn:aws:secretsmanager:us-east-1:"+acct+":secret:prod/db-")+6 {
+		if !strings.HasPrefix(sec.ARN, "arn:aws:secretsmanager:us-east-1:"+acct.Account+":secret:prod/db-") || len(sec.ARN) != len("arn:aws:secretsmanager:us-east-1:"+acct.Account+":secret:prod/db-")+6 {
 			t.Errorf("ARN = %s", sec.ARN)
 		}
 
@@ -130,6 +136,25 @@ func TestService(t *testing.T) {
 		}
 		if _, err := svc.Current(ctx, other, sec.ARN); !errors.Is(err, secrets.ErrNotFound) {
 			t.Errorf("other account read the secret: %v", err)
+		}
+		for _, id := range []string{"prod/db", sec.ARN} {
+			if _, err := svc.Current(ctx, otherRegion, id); !errors.Is(err, secrets.ErrNotFound) {
+				t.Errorf("other region read the secret by %s: %v", id, err)
+			}
+		}
+		if list, _, err := svc.List(ctx, otherRegion, secrets.ListInput{}); err != nil || len(list) != 0 {
+			t.Errorf("other region lists %d secrets, %v; want none", len(list), err)
+		}
+		// The same name in another region is another secret, with its own ARN.
+		twin, _, err := svc.Create(ctx, otherRegion, secrets.CreateInput{Name: "prod/db", Value: &secrets.Value{String: str("eu")}})
+		if err != nil || !strings.HasPrefix(twin.ARN, "arn:aws:secretsmanager:eu-west-1:"+acct.Account+":secret:prod/db-") || twin.ID == sec.ID {
+			t.Fatalf("same name in another region = %+v, %v", twin, err)
+		}
+		if v, err := svc.Current(ctx, otherRegion, "prod/db"); err != nil || *v.String != "eu" {
+			t.Errorf("other region's secret = %v, %v", v, err)
+		}
+		if _, _, err := svc.Delete(ctx, otherRegion, "prod/db", 0, true); err != nil {
+			t.Fatal(err)
 		}
 
 		// A new value moves the labels.

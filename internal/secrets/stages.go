@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -15,11 +16,11 @@ const StagePending = "AWSPENDING"
 // MoveStage moves the staging label stage: off version removeFrom (when given) and onto version
 // moveTo (when given). A label attached to a version other than moveTo must be named by
 // removeFrom. Moving AWSCURRENT gives AWSPREVIOUS to the version it left, as AWS does.
-func (s *Service) MoveStage(ctx context.Context, account, secretID, stage, removeFrom, moveTo string) (*Secret, error) {
+func (s *Service) MoveStage(ctx context.Context, sc scope.Scope, secretID, stage, removeFrom, moveTo string) (*Secret, error) {
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/examples"
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -56,7 +57,7 @@ func (s *Server) ensureSample(ctx context.Context) error {
 	ctx = awsapi.WithCaller(ctx, awsapi.Caller{AccountID: key.AccountID, AccessKeyID: key.AccessKeyID, Region: s.cfg.Region})
 	value, _ := json.Marshal(map[string]string{"engine": "sqlite", "path": path})
 	str := string(value)
-	if _, _, err := s.secrets.Create(ctx, key.AccountID, secrets.CreateInput{Name: SampleSecret,
+	if _, _, err := s.secrets.Create(ctx, scope.Scope{Account: key.AccountID, Region: s.cfg.Region}, secrets.CreateInput{Name: SampleSecret,
 		Description: "Where the sample shop database is (no password: a SQLite file).", Value: &secrets.Value{String: &str}}); err != nil {
 		return fmt.Errorf("create the sample's secret: %w", err)
 	}

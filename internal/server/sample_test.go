@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -33,7 +34,7 @@ func dataSources(t *testing.T, s *Server) []resources.Record {
 	}
 	var recs []resources.Record
 	err = s.db.ReadTx(context.Background(), func(tx *store.Tx) (err error) {
-		recs, _, err = resources.List(context.Background(), tx, key.AccountID, dataSourceKind, resources.ListQuery{})
+		recs, _, err = resources.List(context.Background(), tx, scope.Scope{Account: key.AccountID, Region: DefaultRegion}, dataSourceKind, resources.ListQuery{})
 		return err
 	})
 	if err != nil {
@@ -59,7 +60,7 @@ func TestSampleComesOnceAndNeverBack(t *testing.T) {
 	}
 	key, _ := s.keys.First(ctx)
 	if err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		return resources.Delete(ctx, tx, key.AccountID, dataSourceKind, recs[0].ID)
+		return resources.Delete(ctx, tx, scope.Scope{Account: key.AccountID, Region: DefaultRegion}, dataSourceKind, recs[0].ID)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestNoSampleInAStoreInUse(t *testing.T) {
 	defer s.Close()
 	key, _ := s.keys.First(ctx)
 	if err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		return resources.Insert(ctx, tx, key.AccountID, resources.Kind{Service: "dms", Type: "endpoint"},
+		return resources.Insert(ctx, tx, scope.Scope{Account: key.AccountID, Region: DefaultRegion}, resources.Kind{Service: "dms", Type: "endpoint"},
 			resources.Record{ID: "E1", Name: "mine", CreatedAt: time.Now()}, map[string]string{})
 	}); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +47,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/outbound"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -56,8 +59,13 @@ type Config struct {
 	// DataDir holds the embedded store, the master key and the credentials file.
 	DataDir string
 	// Store is a postgres:// URL to share one store between processes; empty means SQLite in DataDir.
-	Store   string
-	Region  string
+	Store string
+	// Region is the default region: of things no request creates (the sample, CLI-created
+	// sources, `surveyor env`) and of the rows of stores from before regions were real.
+	Region string
+	// Regions are the regions the AWS APIs accept (default: scope.CommercialRegions); a request
+	// signed for another is refused. Region must be one of them.
+	Regions []string
 	Workers int
 	// LocalRoots, when set, are the only folders local sources (SQLite files, folders of files)
 	// may be read from. The data directory is never readable as a source.
@@ -135,6 +143,9 @@ type Server struct {
 // New opens the store and builds the service. Close releases it.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = withDefaults(cfg)
+	if !slices.Contains(cfg.Regions, cfg.Region) {
+		return nil, fmt.Errorf("the default region %s (--region) is not one the server accepts (--regions: %s)", cfg.Region, strings.Join(cfg.Regions, ","))
+	}
 	masterKey, err := secrets.LoadMasterKey(cfg.Getenv, cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -156,8 +167,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	// Rows from before regions were real belong to the region the server answered as then.
+	if n, err := db.FillRegion(ctx, cfg.Region); err != nil {
+		db.Close()
+		return nil, err
+	} else if n > 0 {
+		s.log.Info("gave the region to rows created before regions were real", "region", cfg.Region, "rows", n)
+	}
 	s.keys = &accesskeys.Store{DB: db, Master: master, Now: cfg.Now}
-	s.secrets = &secrets.Service{DB: db, Master: master, Region: cfg.Region, Now: cfg.Now}
+	s.secrets = &secrets.Service{DB: db, Master: master, Now: cfg.Now}
 	// Run ids take DataZone's form (14 lower-case letters and digits), which every façade accepts.
 	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease, NewID: newRunID}
 	dataDir, err := filepath.Abs(cfg.DataDir)
@@ -197,10 +215,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Now:      cfg.Now,
 		Logger:   cfg.Logger,
 		Services: services,
+		Regions:  regionSet(cfg.Regions),
 		Observe:  s.metrics.observeRequest,
 	}
 	s.console, err = console.New(console.Config{DB: db, Runs: queue, Catalog: job.Catalog, Keys: s.keys,
-		Sources: s.consoleSources, Region: cfg.Region, SessionKey: derive(masterKey, "console sessions"),
+		Sources: s.consoleSources, Region: cfg.Region, Regions: cfg.Regions, SessionKey: derive(masterKey, "console sessions"),
 		SignInDelay: cfg.ConsoleSignInDelay, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		db.Close()
@@ -230,7 +249,7 @@ func (s *Server) logRun(r *runs.Run, d time.Duration) {
 	if r.Status == runs.StatusFailed {
 		level = slog.LevelWarn
 	}
-	attrs := []any{"run", r.ID, "account", r.AccountID, "job", r.Job, "source", r.SourceID, "type", r.Type,
+	attrs := []any{"run", r.ID, "account", r.Scope.Account, "region", r.Scope.Region, "job", r.Job, "source", r.SourceID, "type", r.Type,
 		"status", r.Status, "duration", d.Round(time.Millisecond)}
 	if len(r.Stats) > 0 {
 		attrs = append(attrs, "stats", string(r.Stats))
@@ -304,6 +323,15 @@ func Connectors() connector.Registry {
 	}
 }
 
+// regionSet is regions as the set the front door checks.
+func regionSet(regions []string) map[string]bool {
+	set := make(map[string]bool, len(regions))
+	for _, r := range regions {
+		set[r] = true
+	}
+	return set
+}
+
 func withDefaults(cfg Config) Config {
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
@@ -313,6 +341,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
+	}
+	if len(cfg.Regions) == 0 {
+		cfg.Regions = slices.Clone(scope.CommercialRegions)
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers

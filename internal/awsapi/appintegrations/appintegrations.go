@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -27,6 +26,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -185,23 +185,23 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 }
 
 // arnOf is the ARN of an integration.
-func (f *Facade) arnOf(account, id string) string {
-	return fmt.Sprintf("arn:aws:app-integrations:%s:%s:data-integration/%s", f.Region, account, id)
+func (f *Facade) arnOf(sc scope.Scope, id string) string {
+	return sc.ARN("app-integrations", "data-integration/"+id)
 }
 
 // lookup finds an integration by id, name or ARN.
-func (f *Facade) lookup(ctx context.Context, tx *store.Tx, account, ident string) (resources.Record, *integration, error) {
+func (f *Facade) lookup(ctx context.Context, tx *store.Tx, sc scope.Scope, ident string) (resources.Record, *integration, error) {
 	id := ident
 	if strings.HasPrefix(ident, "arn:") {
 		parts := strings.SplitN(ident, ":", 6)
-		if len(parts) != 6 || parts[2] != "app-integrations" || parts[4] != account || !strings.HasPrefix(parts[5], "data-integration/") {
+		if len(parts) != 6 || parts[2] != "app-integrations" || parts[3] != sc.Region || parts[4] != sc.Account || !strings.HasPrefix(parts[5], "data-integration/") {
 			return resources.Record{}, nil, notFound("The data integration %s was not found.", trunc(ident, 255))
 		}
 		id = strings.TrimPrefix(parts[5], "data-integration/")
 	}
-	rec, err := resources.Get(ctx, tx, account, kindIntegration, id)
+	rec, err := resources.Get(ctx, tx, sc, kindIntegration, id)
 	if errors.Is(err, resources.ErrNotFound) && !strings.HasPrefix(ident, "arn:") {
-		rec, err = resources.GetByName(ctx, tx, account, kindIntegration, ident)
+		rec, err = resources.GetByName(ctx, tx, sc, kindIntegration, ident)
 	}
 	if errors.Is(err, resources.ErrNotFound) {
 		return rec, nil, notFound("The data integration %s was not found.", trunc(ident, 255))
@@ -227,14 +227,14 @@ type tagsOutput struct {
 }
 
 // tagged resolves a resource ARN of the caller's account to its integration.
-func (f *Facade) tagged(ctx context.Context, tx *store.Tx, account, arn string) (resources.Record, *integration, error) {
+func (f *Facade) tagged(ctx context.Context, tx *store.Tx, sc scope.Scope, arn string) (resources.Record, *integration, error) {
 	v := newValidator()
 	v.Length("resourceArn", arn, 1, 2048)
 	v.PatternFunc("resourceArn", arn, arnModel, arnMatch)
 	if err := v.Err(); err != nil {
 		return resources.Record{}, nil, err
 	}
-	return f.lookup(ctx, tx, account, arn)
+	return f.lookup(ctx, tx, sc, arn)
 }
 
 func (f *Facade) tagResource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
@@ -250,9 +250,9 @@ func (f *Facade) tagResource(ctx context.Context, r *awsapi.RESTRequest) (int, a
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		rec, doc, err := f.tagged(ctx, tx, account, r.Labels["resourceArn"])
+		rec, doc, err := f.tagged(ctx, tx, sc, r.Labels["resourceArn"])
 		if err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (f *Facade) tagResource(ctx context.Context, r *awsapi.RESTRequest) (int, a
 		if len(doc.Tags) > 200 {
 			return invalid("A resource can have at most 200 tags.")
 		}
-		return resources.Update(ctx, tx, account, kindIntegration, rec.ID, rec.Name, doc, f.Now())
+		return resources.Update(ctx, tx, sc, kindIntegration, rec.ID, rec.Name, doc, f.Now())
 	})
 	return 0, nil, err
 }
@@ -284,9 +284,9 @@ func (f *Facade) untagResource(ctx context.Context, r *awsapi.RESTRequest) (int,
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		rec, doc, err := f.tagged(ctx, tx, account, r.Labels["resourceArn"])
+		rec, doc, err := f.tagged(ctx, tx, sc, r.Labels["resourceArn"])
 		if err != nil {
 			return err
 		}
@@ -296,16 +296,16 @@ func (f *Facade) untagResource(ctx context.Context, r *awsapi.RESTRequest) (int,
 		if len(doc.Tags) == 0 {
 			doc.Tags = nil
 		}
-		return resources.Update(ctx, tx, account, kindIntegration, rec.ID, rec.Name, doc, f.Now())
+		return resources.Update(ctx, tx, sc, kindIntegration, rec.ID, rec.Name, doc, f.Now())
 	})
 	return 0, nil, err
 }
 
 func (f *Facade) listTags(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	out := tagsOutput{Tags: map[string]string{}}
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		_, doc, err := f.tagged(ctx, tx, account, r.Labels["resourceArn"])
+		_, doc, err := f.tagged(ctx, tx, sc, r.Labels["resourceArn"])
 		if err != nil {
 			return err
 		}
@@ -318,10 +318,10 @@ func (f *Facade) listTags(ctx context.Context, r *awsapi.RESTRequest) (int, any,
 }
 
 // eachIntegration calls fn for every integration of the account, in creation order.
-func eachIntegration(ctx context.Context, tx *store.Tx, account string, fn func(resources.Record, *integration) bool) error {
+func eachIntegration(ctx context.Context, tx *store.Tx, sc scope.Scope, fn func(resources.Record, *integration) bool) error {
 	after := ""
 	for {
-		recs, more, err := resources.List(ctx, tx, account, kindIntegration, resources.ListQuery{After: after, Limit: 200})
+		recs, more, err := resources.List(ctx, tx, sc, kindIntegration, resources.ListQuery{After: after, Limit: 200})
 		if err != nil {
 			return err
 		}

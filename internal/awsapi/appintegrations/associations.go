@@ -14,6 +14,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -127,7 +128,7 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 	if err := applyObjects(&discovery.Config{}, in.ObjectConfiguration); err != nil {
 		return 0, nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	now := f.Now()
 	token := in.ClientToken
 	in.ClientToken = ""
@@ -137,7 +138,7 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 	var doc *association
 	var id string
 	existing := func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, account, kindAssociation, id)
+		rec, err := resources.Get(ctx, tx, sc, kindAssociation, id)
 		if err != nil {
 			return err
 		}
@@ -152,25 +153,25 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 		return nil
 	}
 	err := f.CreateOnce(ctx, token != "", func(tx *store.Tx) error {
-		_, integ, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		_, integ, err := f.lookup(ctx, tx, sc, r.Labels["Identifier"])
 		if err != nil {
 			return err
 		}
 		id = newUUID()
 		if token != "" {
-			id = tokenUUID(account, "data-integration-association", integ.ID, token)
+			id = tokenUUID(sc.Account, sc.Region, "data-integration-association", integ.ID, token)
 			if err := existing(tx); !errors.Is(err, resources.ErrNotFound) {
 				return err
 			}
 		}
-		doc = &association{ID: id, Arn: fmt.Sprintf("arn:aws:app-integrations:%s:%s:data-integration-association/%s/%s", f.Region, account, integ.ID, id),
+		doc = &association{ID: id, Arn: sc.ARN("app-integrations", "data-integration-association/"+integ.ID+"/"+id),
 			IntegrationID: integ.ID, IntegrationArn: integ.Arn, ClientId: in.ClientId, DestinationURI: in.DestinationURI,
 			ClientAssociationMetadata: in.ClientAssociationMetadata, ObjectConfiguration: in.ObjectConfiguration,
 			ExecutionConfiguration: in.ExecutionConfiguration, ClientToken: token, RequestHash: hash}
-		if err := resources.Insert(ctx, tx, account, kindAssociation, resources.Record{ID: id, Name: in.ClientId, ParentID: integ.ID, CreatedAt: now}, doc); err != nil {
+		if err := resources.Insert(ctx, tx, sc, kindAssociation, resources.Record{ID: id, Name: in.ClientId, ParentID: integ.ID, CreatedAt: now}, doc); err != nil {
 			return err
 		}
-		return f.execute(ctx, tx, account, doc, integ, effectiveExecution(doc, integ))
+		return f.execute(ctx, tx, sc, doc, integ, effectiveExecution(doc, integ))
 	}, existing)
 	if err != nil {
 		return 0, nil, err
@@ -186,8 +187,8 @@ func (f *Facade) createAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 // AccessDeniedException. The run and schedule rows hold no configuration, only a reference to
 // the association for the Resolve resolver, so every run opens the material again when it
 // starts.
-func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *association, integ *integration, exec *ExecutionConfiguration) error {
-	if _, err := runConfig(f.Master, account, a, integ, exec); err != nil {
+func (f *Facade) execute(ctx context.Context, tx *store.Tx, sc scope.Scope, a *association, integ *integration, exec *ExecutionConfiguration) error {
+	if _, err := runConfig(f.Master, sc, a, integ, exec); err != nil {
 		return refused(err)
 	}
 	cfg := mustJSON(discovery.Config{Resolver: ResolverName, Ref: integ.ID + "/" + a.ID})
@@ -195,7 +196,7 @@ func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *a
 		if err := scheduler.Remove(ctx, tx, a.ID); err != nil {
 			return err
 		}
-		_, _, err := f.Runs.Enqueue(ctx, tx, runs.Run{AccountID: account, SourceID: a.ID, Job: discovery.JobDiscover, Type: modeOnDemand, Config: cfg})
+		_, _, err := f.Runs.Enqueue(ctx, tx, runs.Run{Scope: sc, SourceID: a.ID, Job: discovery.JobDiscover, Type: modeOnDemand, Config: cfg})
 		if errors.Is(err, runs.ErrActiveRun) {
 			return nil // the run in progress serves this request
 		}
@@ -209,7 +210,7 @@ func (f *Facade) execute(ctx context.Context, tx *store.Tx, account string, a *a
 	if err != nil {
 		return err
 	}
-	return scheduler.Put(ctx, tx, scheduler.Entry{AccountID: account, SourceID: a.ID, Expression: sched.ScheduleExpression,
+	return scheduler.Put(ctx, tx, scheduler.Entry{Scope: sc, SourceID: a.ID, Expression: sched.ScheduleExpression,
 		Timezone: "UTC", Anchor: anchor, Enabled: true, Job: discovery.JobDiscover, Config: cfg}, f.Now())
 }
 
@@ -241,8 +242,8 @@ func scheduleOf(integ *integration, exec *ExecutionConfiguration) (*ScheduleConf
 // What it finds goes into the integration's catalog (CatalogSource is the integration's id), not
 // the association's: every association of an integration, and every run of each, compares with
 // the integration's previous run, whichever association ran it.
-func runConfig(master *secrets.Sealer, account string, a *association, integ *integration, exec *ExecutionConfiguration) (discovery.Config, error) {
-	cfg, err := openConfig(master, account, integ)
+func runConfig(master *secrets.Sealer, sc scope.Scope, a *association, integ *integration, exec *ExecutionConfiguration) (discovery.Config, error) {
+	cfg, err := openConfig(master, sc, integ)
 	if err != nil {
 		return cfg, err
 	}
@@ -259,12 +260,12 @@ func runConfig(master *secrets.Sealer, account string, a *association, integ *in
 }
 
 // lookupAssociation finds an association of an integration by id or ARN.
-func lookupAssociation(ctx context.Context, tx *store.Tx, account, integrationID, ident string) (*association, error) {
+func lookupAssociation(ctx context.Context, tx *store.Tx, sc scope.Scope, integrationID, ident string) (*association, error) {
 	id := ident
 	if strings.HasPrefix(ident, "arn:") {
 		id = ident[strings.LastIndex(ident, "/")+1:]
 	}
-	rec, err := resources.Get(ctx, tx, account, kindAssociation, id)
+	rec, err := resources.Get(ctx, tx, sc, kindAssociation, id)
 	if errors.Is(err, resources.ErrNotFound) || (err == nil && rec.ParentID != integrationID) {
 		return nil, notFound("The data integration association %s was not found.", trunc(ident, 255))
 	}
@@ -292,21 +293,21 @@ func (f *Facade) updateAssociation(ctx context.Context, r *awsapi.RESTRequest) (
 	if err := checkOnDemand(in.ExecutionConfiguration); err != nil {
 		return 0, nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	err := f.Tx(ctx, func(tx *store.Tx) error {
-		_, integ, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		_, integ, err := f.lookup(ctx, tx, sc, r.Labels["Identifier"])
 		if err != nil {
 			return err
 		}
-		a, err := lookupAssociation(ctx, tx, account, integ.ID, r.Labels["DataIntegrationAssociationIdentifier"])
+		a, err := lookupAssociation(ctx, tx, sc, integ.ID, r.Labels["DataIntegrationAssociationIdentifier"])
 		if err != nil {
 			return err
 		}
 		a.ExecutionConfiguration = in.ExecutionConfiguration
-		if err := resources.Update(ctx, tx, account, kindAssociation, a.ID, a.ClientId, a, f.Now()); err != nil {
+		if err := resources.Update(ctx, tx, sc, kindAssociation, a.ID, a.ClientId, a, f.Now()); err != nil {
 			return err
 		}
-		return f.execute(ctx, tx, account, a, integ, in.ExecutionConfiguration)
+		return f.execute(ctx, tx, sc, a, integ, in.ExecutionConfiguration)
 	})
 	return 0, nil, err
 }
@@ -327,7 +328,7 @@ type associationSummary struct {
 }
 
 func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	limit, ok, err := r.QueryInt("maxResults", 1, 50)
 	if err != nil {
 		return 0, nil, err
@@ -352,18 +353,18 @@ func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (i
 		next string
 	)
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		irec, _, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		irec, _, err := f.lookup(ctx, tx, sc, r.Labels["Identifier"])
 		if err != nil {
 			return err
 		}
 		// A token pages one integration's associations: its scope names the account and the
 		// integration, so it is refused for any other listing.
-		scope := associationScope(account, irec.ID)
+		scope := associationScope(sc, irec.ID)
 		if hasToken && f.Tokens.Decode(scope, tok, &cur) != nil {
 			return invalid("The nextToken provided is invalid.")
 		}
 		parent := irec.ID
-		recs, more, err := resources.List(ctx, tx, account, kindAssociation, resources.ListQuery{ParentID: &parent, After: cur.After, Limit: int(limit)})
+		recs, more, err := resources.List(ctx, tx, sc, kindAssociation, resources.ListQuery{ParentID: &parent, After: cur.After, Limit: int(limit)})
 		if err != nil {
 			return err
 		}
@@ -387,7 +388,7 @@ func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (i
 		NextToken                   string `json:",omitempty"`
 	}{DataIntegrationAssociations: []associationSummary{}, NextToken: next}
 	for _, d := range docs {
-		st, err := f.lastStatus(ctx, account, d.ID)
+		st, err := f.lastStatus(ctx, sc, d.ID)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -399,15 +400,15 @@ func (f *Facade) listAssociations(ctx context.Context, r *awsapi.RESTRequest) (i
 }
 
 // associationScope is the token scope of one integration's association listing.
-func associationScope(account, integrationID string) string {
-	return "appintegrations/associations/" + account + "/" + integrationID
+func associationScope(sc scope.Scope, integrationID string) string {
+	return "appintegrations/associations/" + sc.String() + "/" + integrationID
 }
 
 // lastStatus reads the association's latest run: REQUESTED or RUNNING is IN_PROGRESS, SUCCESS
 // and PARTIALLY_SUCCEEDED are COMPLETED (the message gives the statistics and any failed
 // assets), FAILED is FAILED with the reason.
-func (f *Facade) lastStatus(ctx context.Context, account, sourceID string) (*LastExecutionStatus, error) {
-	rs, _, err := f.Runs.List(ctx, runs.ListQuery{AccountID: account, SourceID: sourceID, Limit: 1})
+func (f *Facade) lastStatus(ctx context.Context, sc scope.Scope, sourceID string) (*LastExecutionStatus, error) {
+	rs, _, err := f.Runs.List(ctx, runs.ListQuery{Scope: sc, SourceID: sourceID, Limit: 1})
 	if err != nil || len(rs) == 0 {
 		return nil, err
 	}

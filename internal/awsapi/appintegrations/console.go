@@ -25,11 +25,11 @@ type consoleSources struct{ f *Facade }
 func (consoleSources) Service() string { return "AppIntegrations" }
 
 func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var out []console.Source
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var integs []*integration
-		if err := eachIntegration(ctx, tx, account, func(_ resources.Record, in *integration) bool {
+		if err := eachIntegration(ctx, tx, sc, func(_ resources.Record, in *integration) bool {
 			integs = append(integs, in)
 			return true
 		}); err != nil {
@@ -37,7 +37,7 @@ func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, erro
 		}
 		for _, integ := range integs {
 			parent := integ.ID
-			recs, _, err := resources.List(ctx, tx, account, kindAssociation, resources.ListQuery{ParentID: &parent, Limit: 10000})
+			recs, _, err := resources.List(ctx, tx, sc, kindAssociation, resources.ListQuery{ParentID: &parent, Limit: 10000})
 			if err != nil {
 				return err
 			}
@@ -67,8 +67,8 @@ func (c consoleSources) GetSource(ctx context.Context, id string) (console.Sourc
 }
 
 func (c consoleSources) load(ctx context.Context, tx *store.Tx, id string) (*integration, *association, resources.Record, error) {
-	account := core.Account(ctx)
-	rec, err := resources.Get(ctx, tx, account, kindAssociation, id)
+	sc := core.Scope(ctx)
+	rec, err := resources.Get(ctx, tx, sc, kindAssociation, id)
 	if err != nil {
 		return nil, nil, rec, fmt.Errorf("association %s: %w", id, console.ErrNotFound)
 	}
@@ -76,7 +76,7 @@ func (c consoleSources) load(ctx context.Context, tx *store.Tx, id string) (*int
 	if err := rec.Decode(&a); err != nil {
 		return nil, nil, rec, err
 	}
-	_, integ, err := c.f.lookup(ctx, tx, account, a.IntegrationID)
+	_, integ, err := c.f.lookup(ctx, tx, sc, a.IntegrationID)
 	if err != nil {
 		return nil, nil, rec, fmt.Errorf("integration of association %s: %w", id, console.ErrNotFound)
 	}
@@ -87,7 +87,7 @@ func (c consoleSources) load(ctx context.Context, tx *store.Tx, id string) (*int
 // refused while a run of the association is active, and for scheduled associations (the API
 // has no way to run one once without making it on-demand).
 func (c consoleSources) RunNow(ctx context.Context, id, _ string) (console.Started, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var (
 		integ *integration
 		a     *association
@@ -103,7 +103,7 @@ func (c consoleSources) RunNow(ctx context.Context, id, _ string) (console.Start
 	if exec.ExecutionMode != modeOnDemand {
 		return console.Started{}, invalid("This association runs on its schedule; AppIntegrations runs a scheduled association only by switching it to ON_DEMAND.")
 	}
-	last, _, err := c.f.Runs.List(ctx, runs.ListQuery{AccountID: account, SourceID: id, Limit: 1})
+	last, _, err := c.f.Runs.List(ctx, runs.ListQuery{Scope: sc, SourceID: id, Limit: 1})
 	if err != nil {
 		return console.Started{}, err
 	}
@@ -115,7 +115,7 @@ func (c consoleSources) RunNow(ctx context.Context, id, _ string) (console.Start
 		Labels: map[string]string{"Identifier": integ.ID, "DataIntegrationAssociationIdentifier": id}, Body: body}); err != nil {
 		return console.Started{}, err
 	}
-	last, _, err = c.f.Runs.List(ctx, runs.ListQuery{AccountID: account, SourceID: id, Limit: 1})
+	last, _, err = c.f.Runs.List(ctx, runs.ListQuery{Scope: sc, SourceID: id, Limit: 1})
 	if err != nil || len(last) == 0 {
 		return console.Started{}, fmt.Errorf("find the run UpdateDataIntegrationAssociation started: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/connector"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/server/servertest"
 	"github.com/surveyorhq/surveyor/internal/store"
 	"github.com/surveyorhq/surveyor/internal/testdb"
@@ -265,7 +266,7 @@ func (h *history) oldRun(assoc string) {
 	q := &runs.Queue{DB: h.st}
 	var id string
 	if err := h.st.Tx(context.Background(), func(tx *store.Tx) error {
-		r, _, err := q.Enqueue(context.Background(), tx, runs.Run{AccountID: h.env.Key.AccountID, SourceID: assoc,
+		r, _, err := q.Enqueue(context.Background(), tx, runs.Run{Scope: scope.Scope{Account: h.env.Key.AccountID, Region: "us-east-1"}, SourceID: assoc,
 			Job: discovery.JobDiscover, Type: "ON_DEMAND", Config: cfg})
 		id = r.ID
 		return err
@@ -274,7 +275,7 @@ func (h *history) oldRun(assoc string) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		r, err := q.Get(context.Background(), h.env.Key.AccountID, id)
+		r, err := q.Get(context.Background(), scope.Scope{Account: h.env.Key.AccountID, Region: "us-east-1"}, id)
 		if err != nil {
 			h.t.Fatal(err)
 		}

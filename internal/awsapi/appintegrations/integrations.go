@@ -19,6 +19,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/filter"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/schedule"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -207,7 +208,7 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 	if kmsErr != nil {
 		return 0, nil, kmsErr
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	now := f.Now()
 	var anchorErr error
 	if in.ScheduleConfig != nil {
@@ -220,16 +221,16 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 	in.ClientToken = ""
 	hash := requestHash(in)
 
-	cfg, cfgErr := f.sourceConfig(ctx, account, &in)
+	cfg, cfgErr := f.sourceConfig(ctx, sc, &in)
 	// Idempotency: the token gives the id, so the store holds one integration per token; the
 	// same token with the same request is the same integration.
 	id := newUUID()
 	if token != "" {
-		id = tokenUUID(account, "data-integration", token)
+		id = tokenUUID(sc.Account, sc.Region, "data-integration", token)
 	}
 	var doc *integration
 	existing := func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, account, kindIntegration, id)
+		rec, err := resources.Get(ctx, tx, sc, kindIntegration, id)
 		if err != nil {
 			return err
 		}
@@ -250,7 +251,7 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 				return err
 			}
 		}
-		if _, err := resources.GetByName(ctx, tx, account, kindIntegration, in.Name); err == nil {
+		if _, err := resources.GetByName(ctx, tx, sc, kindIntegration, in.Name); err == nil {
 			return duplicate
 		} else if !errors.Is(err, resources.ErrNotFound) {
 			return err
@@ -258,15 +259,15 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		if cfgErr != nil {
 			return cfgErr
 		}
-		sealed, err := sealConfig(f.Master, account, id, in.KmsKey, cfg)
+		sealed, err := sealConfig(f.Master, sc, id, in.KmsKey, cfg)
 		if err != nil {
 			return err
 		}
-		doc = &integration{ID: id, Arn: f.arnOf(account, id), Name: in.Name, Description: in.Description, KmsKey: in.KmsKey,
+		doc = &integration{ID: id, Arn: f.arnOf(sc, id), Name: in.Name, Description: in.Description, KmsKey: in.KmsKey,
 			SourceURI: in.SourceURI, ScheduleConfig: in.ScheduleConfig, Tags: in.Tags, ClientToken: token, RequestHash: hash,
 			FileConfiguration: in.FileConfiguration, ObjectConfiguration: in.ObjectConfiguration, SealedConfig: sealed}
 		// The store keeps names unique, across processes.
-		return resources.Insert(ctx, tx, account, kindIntegration, resources.Record{ID: id, Name: in.Name, UniqueName: true, CreatedAt: now}, doc)
+		return resources.Insert(ctx, tx, sc, kindIntegration, resources.Record{ID: id, Name: in.Name, UniqueName: true, CreatedAt: now}, doc)
 	}, existing)
 	if errors.Is(err, resources.ErrNameTaken) {
 		return 0, nil, duplicate
@@ -285,7 +286,7 @@ var fileFilterKeys = []string{"Extensions", "Include", "Exclude", "Header"}
 
 // sourceConfig turns the SourceURI and configurations into the discovery config of the
 // integration's runs.
-func (f *Facade) sourceConfig(ctx context.Context, account string, in *createInput) (discovery.Config, error) {
+func (f *Facade) sourceConfig(ctx context.Context, sc scope.Scope, in *createInput) (discovery.Config, error) {
 	var cfg discovery.Config
 	if in.SourceURI == "" {
 		return cfg, invalid("SourceURI is required: this server reads %s.", acceptedSchemes)
@@ -298,7 +299,7 @@ func (f *Facade) sourceConfig(ctx context.Context, account string, in *createInp
 		isFiles = true
 		cfg = discovery.Config{Engine: connector.Files, Path: "s3://" + host + "/" + p}
 		// Credentials and endpoint of a bucket come from the secret s3/<bucket>, when it exists.
-		if _, err := f.Secrets.Describe(ctx, account, "s3/"+host); err == nil {
+		if _, err := f.Secrets.Describe(ctx, sc, "s3/"+host); err == nil {
 			cfg.SecretID = "s3/" + host
 		} else if !errors.Is(err, secrets.ErrNotFound) {
 			return cfg, err
@@ -313,7 +314,7 @@ func (f *Facade) sourceConfig(ctx context.Context, account string, in *createInp
 		if p == "" || strings.Contains(p, "/") {
 			return cfg, invalid("A database SourceURI is %s://SECRET-NAME/database.", scheme)
 		}
-		if _, err := f.Secrets.Describe(ctx, account, host); errors.Is(err, secrets.ErrNotFound) {
+		if _, err := f.Secrets.Describe(ctx, sc, host); errors.Is(err, secrets.ErrNotFound) {
 			return cfg, invalid("SourceURI names the secret %s, which does not exist; create it with the host, port, username and password of the database.", host)
 		} else if err != nil {
 			return cfg, err
@@ -407,11 +408,11 @@ func objectRule(obj string) filter.Rule {
 }
 
 func (f *Facade) getDataIntegration(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var doc *integration
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
-		_, doc, err = f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		_, doc, err = f.lookup(ctx, tx, sc, r.Labels["Identifier"])
 		return err
 	})
 	if err != nil {
@@ -431,7 +432,7 @@ type integrationSummary struct {
 }
 
 func (f *Facade) listDataIntegrations(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	limit, ok, err := r.QueryInt("maxResults", 1, 50)
 	if err != nil {
 		return 0, nil, err
@@ -448,7 +449,7 @@ func (f *Facade) listDataIntegrations(ctx context.Context, r *awsapi.RESTRequest
 		if err := v.Err(); err != nil {
 			return 0, nil, err
 		}
-		if err := f.Tokens.Decode("appintegrations/list/"+account, tok, &cur); err != nil {
+		if err := f.Tokens.Decode("appintegrations/list/"+sc.String(), tok, &cur); err != nil {
 			return 0, nil, invalid("The nextToken provided is invalid.")
 		}
 	}
@@ -457,7 +458,7 @@ func (f *Facade) listDataIntegrations(ctx context.Context, r *awsapi.RESTRequest
 		NextToken        string `json:",omitempty"`
 	}{DataIntegrations: []integrationSummary{}}
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		recs, more, err := resources.List(ctx, tx, account, kindIntegration, resources.ListQuery{After: cur.After, Limit: int(limit)})
+		recs, more, err := resources.List(ctx, tx, sc, kindIntegration, resources.ListQuery{After: cur.After, Limit: int(limit)})
 		if err != nil {
 			return err
 		}
@@ -469,7 +470,7 @@ func (f *Facade) listDataIntegrations(ctx context.Context, r *awsapi.RESTRequest
 			out.DataIntegrations = append(out.DataIntegrations, integrationSummary{Arn: d.Arn, Name: d.Name, SourceURI: d.SourceURI})
 		}
 		if more {
-			out.NextToken, err = f.Tokens.Encode("appintegrations/list/"+account, listCursor{After: recs[len(recs)-1].ID})
+			out.NextToken, err = f.Tokens.Encode("appintegrations/list/"+sc.String(), listCursor{After: recs[len(recs)-1].ID})
 		}
 		return err
 	})
@@ -498,14 +499,14 @@ func (f *Facade) updateDataIntegration(ctx context.Context, r *awsapi.RESTReques
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		rec, doc, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		rec, doc, err := f.lookup(ctx, tx, sc, r.Labels["Identifier"])
 		if err != nil {
 			return err
 		}
 		if in.Name != nil && *in.Name != doc.Name {
-			if other, err := resources.GetByName(ctx, tx, account, kindIntegration, *in.Name); err == nil && other.ID != rec.ID {
+			if other, err := resources.GetByName(ctx, tx, sc, kindIntegration, *in.Name); err == nil && other.ID != rec.ID {
 				return awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", *in.Name)
 			} else if err != nil && !errors.Is(err, resources.ErrNotFound) {
 				return err
@@ -515,7 +516,7 @@ func (f *Facade) updateDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		if in.Description != nil {
 			doc.Description = in.Description
 		}
-		err = resources.Update(ctx, tx, account, kindIntegration, rec.ID, doc.Name, doc, f.Now())
+		err = resources.Update(ctx, tx, sc, kindIntegration, rec.ID, doc.Name, doc, f.Now())
 		if errors.Is(err, resources.ErrNameTaken) {
 			return awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", doc.Name)
 		}
@@ -525,21 +526,21 @@ func (f *Facade) updateDataIntegration(ctx context.Context, r *awsapi.RESTReques
 }
 
 func (f *Facade) deleteDataIntegration(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		rec, _, err := f.lookup(ctx, tx, account, r.Labels["Identifier"])
+		rec, _, err := f.lookup(ctx, tx, sc, r.Labels["Identifier"])
 		if err != nil {
 			return err
 		}
 		parent := rec.ID
-		assoc, _, err := resources.List(ctx, tx, account, kindAssociation, resources.ListQuery{ParentID: &parent, Limit: 1})
+		assoc, _, err := resources.List(ctx, tx, sc, kindAssociation, resources.ListQuery{ParentID: &parent, Limit: 1})
 		if err != nil {
 			return err
 		}
 		if len(assoc) > 0 {
 			return invalid("The data integration %s has associations and cannot be deleted.", rec.Name)
 		}
-		return resources.Delete(ctx, tx, account, kindIntegration, rec.ID)
+		return resources.Delete(ctx, tx, sc, kindIntegration, rec.ID)
 	})
 	return 0, nil, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 )
 
@@ -47,7 +48,7 @@ func MaterialAAD(account, integrationID, kmsKey string) []byte {
 }
 
 // sealConfig seals an integration's run configuration under its KmsKey.
-func sealConfig(master *secrets.Sealer, account, integrationID, kmsKey string, cfg discovery.Config) (string, error) {
+func sealConfig(master *secrets.Sealer, sc scope.Scope, integrationID, kmsKey string, cfg discovery.Config) (string, error) {
 	if master == nil {
 		return "", fmt.Errorf("seal data integration %s: no master key", integrationID)
 	}
@@ -55,13 +56,13 @@ func sealConfig(master *secrets.Sealer, account, integrationID, kmsKey string, c
 	if err != nil {
 		return "", fmt.Errorf("seal data integration %s: %w", integrationID, err)
 	}
-	return master.Seal(b, MaterialAAD(account, integrationID, kmsKey)), nil
+	return master.Seal(b, MaterialAAD(sc.Account, integrationID, kmsKey)), nil
 }
 
 // openConfig opens an integration's sealed run configuration. When it does not open (the
 // recorded KmsKey is not the one it was sealed under, the material was altered, or the master
 // key changed) the error is a *sealError saying so, and nothing may be run.
-func openConfig(master *secrets.Sealer, account string, d *integration) (discovery.Config, error) {
+func openConfig(master *secrets.Sealer, sc scope.Scope, d *integration) (discovery.Config, error) {
 	var cfg discovery.Config
 	if master == nil {
 		return cfg, fmt.Errorf("open data integration %s: no master key", d.ID)
@@ -69,7 +70,7 @@ func openConfig(master *secrets.Sealer, account string, d *integration) (discove
 	if d.SealedConfig == "" {
 		return cfg, &sealError{d.Name, d.KmsKey, "it holds no sealed run configuration"}
 	}
-	b, err := master.Open(d.SealedConfig, MaterialAAD(account, d.ID, d.KmsKey))
+	b, err := master.Open(d.SealedConfig, MaterialAAD(sc.Account, d.ID, d.KmsKey))
 	if err != nil {
 		return cfg, &sealError{d.Name, d.KmsKey, "it was sealed under another key, or altered"}
 	}

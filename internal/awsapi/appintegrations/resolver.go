@@ -9,6 +9,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -21,7 +22,7 @@ const ResolverName = "appintegrations"
 // as the association says. So a run, scheduled or not, reads nothing when the material does not
 // open: it fails with ACCESS_DENIED_EXCEPTION and the reason. A deleted integration or
 // association fails with RESOURCE_NOT_FOUND_EXCEPTION. Errors never carry the configuration.
-func (f *Facade) Resolve(ctx context.Context, account string, cfg discovery.Config) (discovery.Config, error) {
+func (f *Facade) Resolve(ctx context.Context, sc scope.Scope, cfg discovery.Config) (discovery.Config, error) {
 	integrationID, associationID, ok := strings.Cut(cfg.Ref, "/")
 	if !ok || integrationID == "" || associationID == "" {
 		return discovery.Config{}, &discovery.SourceError{Type: discovery.ErrValidation,
@@ -29,7 +30,7 @@ func (f *Facade) Resolve(ctx context.Context, account string, cfg discovery.Conf
 	}
 	var out discovery.Config
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, account, kindIntegration, integrationID)
+		rec, err := resources.Get(ctx, tx, sc, kindIntegration, integrationID)
 		if errors.Is(err, resources.ErrNotFound) {
 			return notFound("The data integration %s was not found.", trunc(integrationID, 255))
 		}
@@ -40,11 +41,11 @@ func (f *Facade) Resolve(ctx context.Context, account string, cfg discovery.Conf
 		if err := rec.Decode(&integ); err != nil {
 			return err
 		}
-		a, err := lookupAssociation(ctx, tx, account, integ.ID, associationID)
+		a, err := lookupAssociation(ctx, tx, sc, integ.ID, associationID)
 		if err != nil {
 			return err
 		}
-		out, err = runConfig(f.Master, account, a, &integ, effectiveExecution(a, &integ))
+		out, err = runConfig(f.Master, sc, a, &integ, effectiveExecution(a, &integ))
 		return err
 	})
 	if err != nil {

@@ -33,6 +33,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -165,16 +166,16 @@ func (f *Facade) StartDataSourceIntrospection(ctx context.Context, in *StartInpu
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	acct := core.Account(ctx)
+	sc := core.Scope(ctx)
 	secretArn, dbName := *c.SecretArn, *c.DatabaseName
-	sec, err := f.Secrets.Describe(ctx, acct, secretArn)
+	sec, err := f.Secrets.Describe(ctx, sc, secretArn)
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):
 		return nil, awsapi.Errorf(http.StatusNotFound, notFoundCode, "Secret %s was not found.", secretArn)
 	case err != nil:
 		return nil, fmt.Errorf("describe secret %s: %w", secretArn, err)
 	}
-	engine, attach := f.readSecret(ctx, acct, sec.ARN)
+	engine, attach := f.readSecret(ctx, sc, sec.ARN)
 
 	id := newUUID()
 	now := f.Now().UTC()
@@ -189,10 +190,10 @@ func (f *Facade) StartDataSourceIntrospection(ctx context.Context, in *StartInpu
 		return nil, fmt.Errorf("encode introspection config: %w", err)
 	}
 	err = f.Tx(ctx, func(tx *store.Tx) error {
-		if err := resources.Insert(ctx, tx, acct, Kind, resources.Record{ID: id, Name: id, CreatedAt: now}, doc); err != nil {
+		if err := resources.Insert(ctx, tx, sc, Kind, resources.Record{ID: id, Name: id, CreatedAt: now}, doc); err != nil {
 			return err
 		}
-		_, _, err := f.Runs.Enqueue(ctx, tx, runs.Run{ID: id, AccountID: acct, SourceID: id,
+		_, _, err := f.Runs.Enqueue(ctx, tx, runs.Run{ID: id, Scope: sc, SourceID: id,
 			Job: discovery.JobDiscover, Type: "PRIORITIZED", Config: raw})
 		return err
 	})
@@ -206,8 +207,8 @@ func (f *Facade) StartDataSourceIntrospection(ctx context.Context, in *StartInpu
 // files to attach (our extension: "attach": "name=path,name2=path2", as the SQLite connector
 // takes them). The engine is "" when the secret has no readable engine (the run then fails and
 // says why).
-func (f *Facade) readSecret(ctx context.Context, acct, secretArn string) (engine, attach string) {
-	val, err := f.Secrets.Current(ctx, acct, secretArn)
+func (f *Facade) readSecret(ctx context.Context, sc scope.Scope, secretArn string) (engine, attach string) {
+	val, err := f.Secrets.Current(ctx, sc, secretArn)
 	if err != nil || val.String == nil {
 		return "", ""
 	}
@@ -293,8 +294,8 @@ type pageCursor struct {
 // GetDataSourceIntrospection reports an introspection's status and, once it succeeded, a page
 // of its models ordered by name.
 func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (*GetOutput, error) {
-	acct := core.Account(ctx)
-	scope := acct + "/GetDataSourceIntrospection/" + in.IntrospectionID
+	sc := core.Scope(ctx)
+	scope := sc.String() + "/GetDataSourceIntrospection/" + in.IntrospectionID
 	var cur pageCursor
 	if in.NextToken != "" {
 		if err := f.Tokens.Decode(scope, in.NextToken, &cur); err != nil || cur.Offset < 0 {
@@ -308,7 +309,7 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 		assets []catalog.Asset
 	)
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, acct, Kind, in.IntrospectionID)
+		rec, err := resources.Get(ctx, tx, sc, Kind, in.IntrospectionID)
 		if err != nil {
 			return err
 		}
@@ -326,7 +327,7 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 	case err != nil:
 		return nil, fmt.Errorf("get introspection %s: %w", in.IntrospectionID, err)
 	}
-	run, err = f.Runs.Get(ctx, acct, doc.RunID)
+	run, err = f.Runs.Get(ctx, sc, doc.RunID)
 	switch {
 	case errors.Is(err, runs.ErrNotFound):
 		return nil, notFound

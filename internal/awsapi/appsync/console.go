@@ -21,12 +21,12 @@ type consoleSources struct{ f *Facade }
 func (consoleSources) Service() string { return "AppSync" }
 
 func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, error) {
-	acct := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var out []console.Source
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		after := ""
 		for {
-			recs, more, err := resources.List(ctx, tx, acct, Kind, resources.ListQuery{After: after, Limit: 500})
+			recs, more, err := resources.List(ctx, tx, sc, Kind, resources.ListQuery{After: after, Limit: 500})
 			if err != nil {
 				return err
 			}
@@ -63,7 +63,7 @@ func (c consoleSources) GetSource(ctx context.Context, id string) (console.Sourc
 func (c consoleSources) doc(ctx context.Context, id string) (*introspection, error) {
 	var d introspection
 	err := c.f.DB.Read(ctx, func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, core.Account(ctx), Kind, id)
+		rec, err := resources.Get(ctx, tx, core.Scope(ctx), Kind, id)
 		if err != nil {
 			return err
 		}

@@ -9,9 +9,11 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/gluecatalog"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/schema"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -36,12 +38,12 @@ type columnForm struct {
 
 // assetForms renders an asset's forms: the table form (GlueTableForm or RedshiftTableForm) with
 // its columns and types, and DataSourceReferenceForm naming the data source.
-func (f *Facade) assetForms(acct string, m *runMeta, a *catalog.Asset) []FormOutput {
+func (f *Facade) assetForms(sc scope.Scope, m *runMeta, a *catalog.Asset) []FormOutput {
 	flavour := m.Flavour
 	ref, _ := json.Marshal(map[string]string{"dataSourceIdentifier": a.SourceID, "dataSourceRunId": a.RunID})
 	refForm := FormOutput{FormName: "DataSourceReferenceForm", TypeName: "amazon.datazone.DataSourceReferenceFormType", TypeRevision: "1", Content: string(ref)}
 	if flavour == flavourGlueCatalog {
-		body, _ := json.Marshal(glueTableForm(acct, f.metaRegion(m), a))
+		body, _ := json.Marshal(glueTableForm(sc, metaRegion(sc, m), a))
 		return []FormOutput{{FormName: "GlueTableForm", TypeName: "amazon.datazone.GlueTableFormType", TypeRevision: "1", Content: string(body)}, refForm}
 	}
 	cols := make([]columnForm, 0, len(a.Table.Columns))
@@ -49,17 +51,17 @@ func (f *Facade) assetForms(acct string, m *runMeta, a *catalog.Asset) []FormOut
 		cols = append(cols, columnForm{ColumnName: c.Name, DataType: c.Type.Declared, Description: c.Comment})
 	}
 	content := map[string]any{"databaseName": a.Ref.Database, "schemaName": a.Ref.Namespace, "tableName": a.Ref.Table,
-		"tableType": string(a.Kind), "columns": cols, "region": f.Region}
+		"tableType": string(a.Kind), "columns": cols, "region": sc.Region}
 	if a.Table.Comment != "" {
 		content["tableDescription"] = a.Table.Comment
 	}
 	name, typ := "GlueTableForm", "amazon.datazone.GlueTableFormType"
 	if flavour == flavourRedshift {
 		name, typ = "RedshiftTableForm", "amazon.datazone.RedshiftTableFormType"
-		content["accountId"] = acct
+		content["accountId"] = sc.Account
 	} else {
-		content["catalogId"] = acct
-		content["tableArn"] = fmt.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", f.Region, acct, a.Ref.Database, a.Ref.Table)
+		content["catalogId"] = sc.Account
+		content["tableArn"] = glueTableARN(sc.Region, sc.Account, a.Ref.Database, a.Ref.Table)
 	}
 	body, _ := json.Marshal(content)
 	return []FormOutput{{FormName: name, TypeName: typ, TypeRevision: "1", Content: string(body)}, refForm}
@@ -89,11 +91,11 @@ type glueTableFormContent struct {
 	TableType            string       `json:"tableType,omitempty"`
 }
 
-func glueTableForm(acct, region string, a *catalog.Asset) glueTableFormContent {
+func glueTableForm(sc scope.Scope, region string, a *catalog.Asset) glueTableFormContent {
 	t := a.Table
 	keys := gluecatalog.PartitionKeyNames(t)
-	c := glueTableFormContent{CatalogID: acct, Region: region, DatabaseName: a.Ref.Database, TableName: a.Ref.Table,
-		TableArn: glueTableARN(region, acct, a.Ref.Database, a.Ref.Table), TableDescription: t.Comment,
+	c := glueTableFormContent{CatalogID: sc.Account, Region: region, DatabaseName: a.Ref.Database, TableName: a.Ref.Table,
+		TableArn: glueTableARN(region, sc.Account, a.Ref.Database, a.Ref.Table), TableDescription: t.Comment,
 		Columns: []glueColumn{}, PartitionKeys: []glueColumn{},
 		SourceLocation: t.Options[gluecatalog.OptionLocation], SourceClassification: t.Options[gluecatalog.OptionClassification],
 		CompressionType: t.Options[gluecatalog.OptionCompression], TableType: t.Options[gluecatalog.OptionTableType]}
@@ -108,16 +110,16 @@ func glueTableForm(acct, region string, a *catalog.Asset) glueTableFormContent {
 	return c
 }
 
-func glueTableARN(region, acct, db, table string) string {
-	return fmt.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", region, acct, db, table)
+func glueTableARN(region, account, db, table string) string {
+	return fmt.Sprintf("arn:aws:glue:%s:%s:table/%s/%s", region, account, db, table)
 }
 
-// metaRegion is the region a run read (the server's for runs that did not record one).
-func (f *Facade) metaRegion(m *runMeta) string {
+// metaRegion is the region a run read (the run's own for runs that did not record one).
+func metaRegion(sc scope.Scope, m *runMeta) string {
 	if m.Region != "" {
 		return m.Region
 	}
-	return f.Region
+	return sc.Region
 }
 
 type assetOutput struct {
@@ -141,7 +143,7 @@ type assetOutput struct {
 // assetContext finds the domain, project and flavour of an asset from the run that wrote its
 // revision, so assets stay readable after their data source is deleted.
 func (f *Facade) assetContext(ctx context.Context, a *catalog.Asset) *runMeta {
-	r, err := f.Runs.Get(ctx, a.AccountID, a.RunID)
+	r, err := f.Runs.Get(ctx, scope.Scope{Account: a.AccountID, Region: core.Scope(ctx).Region}, a.RunID)
 	if err != nil {
 		return nil
 	}
@@ -172,13 +174,13 @@ func (f *Facade) getAsset(ctx context.Context, r *awsapi.RESTRequest) (int, any,
 		}
 		rev = n
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	var a *catalog.Asset
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		a, err = f.Catalog.GetAsset(ctx, tx, acct, id, rev)
+		a, err = f.Catalog.GetAsset(ctx, tx, sc.Account, id, rev)
 		return err
 	})
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -191,18 +193,18 @@ func (f *Facade) getAsset(ctx context.Context, r *awsapi.RESTRequest) (int, any,
 	if m == nil || m.DomainID != domainID {
 		return 0, nil, notFound("Asset %s was not found in domain %s.", id, domainID)
 	}
-	return 0, f.assetOut(acct, m, a), nil
+	return 0, f.assetOut(sc, m, a), nil
 }
 
-func (f *Facade) assetOut(acct string, m *runMeta, a *catalog.Asset) *assetOutput {
+func (f *Facade) assetOut(sc scope.Scope, m *runMeta, a *catalog.Asset) *assetOutput {
 	ext := a.Ref.String()
 	if m.Flavour == flavourGlueCatalog {
-		ext = glueTableARN(f.metaRegion(m), acct, a.Ref.Database, a.Ref.Table)
+		ext = glueTableARN(metaRegion(sc, m), sc.Account, a.Ref.Database, a.Ref.Table)
 	}
 	return &assetOutput{ID: a.ID, Name: a.Ref.Table, TypeIdentifier: assetType(m.Flavour, a.Kind), TypeRevision: "1",
 		ExternalIdentifier: ext, Revision: strconv.Itoa(a.Revision), Description: a.Table.Comment,
-		CreatedAt: awsapi.EpochSeconds(a.CreatedAt), CreatedBy: acct, FirstRevisionCreatedAt: awsapi.EpochSeconds(a.FirstRevisionAt),
-		FirstRevisionCreatedBy: acct, OwningProjectID: m.ProjectID, DomainID: m.DomainID, FormsOutput: f.assetForms(acct, m, a)}
+		CreatedAt: awsapi.EpochSeconds(a.CreatedAt), CreatedBy: sc.Account, FirstRevisionCreatedAt: awsapi.EpochSeconds(a.FirstRevisionAt),
+		FirstRevisionCreatedBy: sc.Account, OwningProjectID: m.ProjectID, DomainID: m.DomainID, FormsOutput: f.assetForms(sc, m, a)}
 }
 
 type revisionCursor struct {
@@ -218,8 +220,8 @@ func (f *Facade) listAssetRevisions(ctx context.Context, r *awsapi.RESTRequest) 
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
-	scope := acct + "/ListAssetRevisions/" + domainID + "/" + id
+	sc := core.Scope(ctx)
+	scope := sc.String() + "/ListAssetRevisions/" + domainID + "/" + id
 	var cur revisionCursor
 	if token != "" && f.Tokens.Decode(scope, token, &cur) != nil {
 		return 0, nil, badToken()
@@ -232,10 +234,10 @@ func (f *Facade) listAssetRevisions(ctx context.Context, r *awsapi.RESTRequest) 
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		if a, err = f.Catalog.GetAsset(ctx, tx, acct, id, 0); err != nil {
+		if a, err = f.Catalog.GetAsset(ctx, tx, sc.Account, id, 0); err != nil {
 			return err
 		}
-		revs, err = f.Catalog.ListRevisions(ctx, tx, acct, id)
+		revs, err = f.Catalog.ListRevisions(ctx, tx, sc.Account, id)
 		return err
 	})
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -259,7 +261,7 @@ func (f *Facade) listAssetRevisions(ctx context.Context, r *awsapi.RESTRequest) 
 		NextToken string `json:"nextToken,omitempty"`
 	}{Items: []item{}}
 	for i := cur.Offset; i < len(revs) && len(out.Items) < limit; i++ {
-		out.Items = append(out.Items, item{DomainID: domainID, ID: id, Revision: strconv.Itoa(revs[i].Revision), CreatedBy: acct,
+		out.Items = append(out.Items, item{DomainID: domainID, ID: id, Revision: strconv.Itoa(revs[i].Revision), CreatedBy: sc.Account,
 			CreatedAt: awsapi.EpochSeconds(revs[i].CreatedAt)})
 	}
 	if end := cur.Offset + len(out.Items); end < len(revs) {
@@ -354,12 +356,12 @@ func (f *Facade) search(ctx context.Context, r *awsapi.RESTRequest) (int, any, e
 	if in.Sort != nil && (in.Sort.Attribute != "name" || in.Sort.Order == "DESCENDING") {
 		return 0, nil, invalid("Search sorts only by name, ascending, on this server.")
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	text := ""
 	if in.SearchText != nil {
 		text = *in.SearchText
 	}
-	scope := acct + "/Search/" + domainID + "/" + *in.SearchScope + "/" + in.OwningProjectIdentifier + "/" + text
+	scope := sc.String() + "/Search/" + domainID + "/" + *in.SearchScope + "/" + in.OwningProjectIdentifier + "/" + text
 	var cur searchCursor
 	if in.NextToken != nil && f.Tokens.Decode(scope, *in.NextToken, &cur) != nil {
 		return 0, nil, badToken()
@@ -391,7 +393,7 @@ func (f *Facade) search(ctx context.Context, r *awsapi.RESTRequest) (int, any, e
 		if *in.SearchScope != "ASSET" {
 			return nil // this server keeps no glossaries or data products
 		}
-		if _, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
+		if _, _, err := pageFiltered(ctx, tx, sc, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
 			var d dataSourceDoc
 			if err := rec.Decode(&d); err != nil {
 				return false, err
@@ -411,7 +413,7 @@ func (f *Facade) search(ctx context.Context, r *awsapi.RESTRequest) (int, any, e
 			ids = append(ids, id)
 		}
 		var err error
-		assets, out.TotalMatchCount, err = f.Catalog.Search(ctx, tx, acct, text, ids, cur.Offset, limit)
+		assets, out.TotalMatchCount, err = f.Catalog.Search(ctx, tx, sc.Account, text, ids, cur.Offset, limit)
 		return err
 	})
 	if err != nil {
@@ -421,11 +423,11 @@ func (f *Facade) search(ctx context.Context, r *awsapi.RESTRequest) (int, any, e
 		a := &assets[i]
 		d := sources[a.SourceID]
 		m := &runMeta{DomainID: domainID, ProjectID: d.ProjectID, Flavour: d.flavour()}
-		o := f.assetOut(acct, m, a)
+		o := f.assetOut(sc, m, a)
 		item := &assetItem{DomainID: domainID, Identifier: a.ID, Name: o.Name, TypeIdentifier: o.TypeIdentifier,
 			TypeRevision: o.TypeRevision, ExternalIdentifier: o.ExternalIdentifier, Description: o.Description,
-			CreatedAt: o.CreatedAt, CreatedBy: acct, FirstRevisionCreatedAt: o.FirstRevisionCreatedAt,
-			FirstRevisionCreatedBy: acct, OwningProjectID: d.ProjectID}
+			CreatedAt: o.CreatedAt, CreatedBy: sc.Account, FirstRevisionCreatedAt: o.FirstRevisionCreatedAt,
+			FirstRevisionCreatedBy: sc.Account, OwningProjectID: d.ProjectID}
 		if forms {
 			item.AdditionalAttributes = &struct {
 				FormsOutput []FormOutput `json:"formsOutput,omitempty"`

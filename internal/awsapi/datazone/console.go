@@ -9,7 +9,9 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/console"
+	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -22,13 +24,13 @@ type consoleSources struct{ f *Facade }
 func (consoleSources) Service() string { return "DataZone" }
 
 func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, error) {
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	var out []console.Source
 	domains := map[string]string{}
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		after := ""
 		for {
-			recs, more, err := resources.List(ctx, tx, acct, kindDataSource, resources.ListQuery{After: after, Limit: 500})
+			recs, more, err := resources.List(ctx, tx, sc, kindDataSource, resources.ListQuery{After: after, Limit: 500})
 			if err != nil {
 				return err
 			}
@@ -37,7 +39,7 @@ func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, erro
 				if err := rec.Decode(&d); err != nil {
 					return err
 				}
-				out = append(out, c.source(ctx, tx, acct, &d, domains))
+				out = append(out, c.source(ctx, tx, sc, &d, domains))
 				after = rec.ID
 			}
 			if !more {
@@ -49,20 +51,20 @@ func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, erro
 }
 
 func (c consoleSources) GetSource(ctx context.Context, id string) (console.Source, error) {
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	var src console.Source
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		d, err := c.doc(ctx, tx, acct, id)
+		d, err := c.doc(ctx, tx, sc, id)
 		if err == nil {
-			src = c.source(ctx, tx, acct, d, map[string]string{})
+			src = c.source(ctx, tx, sc, d, map[string]string{})
 		}
 		return err
 	})
 	return src, err
 }
 
-func (c consoleSources) doc(ctx context.Context, tx *store.Tx, acct, id string) (*dataSourceDoc, error) {
-	rec, err := resources.Get(ctx, tx, acct, kindDataSource, id)
+func (c consoleSources) doc(ctx context.Context, tx *store.Tx, sc scope.Scope, id string) (*dataSourceDoc, error) {
+	rec, err := resources.Get(ctx, tx, sc, kindDataSource, id)
 	if isNotFound(err) {
 		return nil, fmt.Errorf("data source %s: %w", id, console.ErrNotFound)
 	}
@@ -77,7 +79,7 @@ func (c consoleSources) doc(ctx context.Context, tx *store.Tx, acct, id string) 
 func (c consoleSources) RunNow(ctx context.Context, id, clientToken string) (console.Started, error) {
 	var d *dataSourceDoc
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
-		d, err = c.doc(ctx, tx, account(ctx), id)
+		d, err = c.doc(ctx, tx, core.Scope(ctx), id)
 		return err
 	})
 	if err != nil {
@@ -96,10 +98,10 @@ func (c consoleSources) RunNow(ctx context.Context, id, clientToken string) (con
 	return console.Started{SourceID: id, RunID: run.ID}, nil
 }
 
-func (c consoleSources) source(ctx context.Context, tx *store.Tx, acct string, d *dataSourceDoc, domains map[string]string) console.Source {
+func (c consoleSources) source(ctx context.Context, tx *store.Tx, sc scope.Scope, d *dataSourceDoc, domains map[string]string) console.Source {
 	name, ok := domains[d.DomainID]
 	if !ok {
-		if dom, err := c.f.loadDomain(ctx, tx, acct, d.DomainID); err == nil {
+		if dom, err := c.f.loadDomain(ctx, tx, sc, d.DomainID); err == nil {
 			name = dom.Name
 		}
 		domains[d.DomainID] = name

@@ -15,6 +15,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/filter"
 	"github.com/surveyorhq/surveyor/internal/gluecatalog"
@@ -22,6 +23,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schedule"
 	"github.com/surveyorhq/surveyor/internal/scheduler"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -525,12 +527,12 @@ func cronExpr(s string) string {
 }
 
 // checkSecret sets d's status from whether its secret exists.
-func (f *Facade) checkSecret(ctx context.Context, acct string, d *dataSourceDoc, failedStatus string) error {
+func (f *Facade) checkSecret(ctx context.Context, sc scope.Scope, d *dataSourceDoc, failedStatus string) error {
 	if d.flavour() == flavourGlueCatalog { // reads the Glue catalog: no secret
 		d.Status, d.ErrorMessage = "READY", nil
 		return nil
 	}
-	_, err := f.Secrets.Describe(ctx, acct, d.secretID())
+	_, err := f.Secrets.Describe(ctx, sc, d.secretID())
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):
 		d.Status = failedStatus
@@ -545,7 +547,7 @@ func (f *Facade) checkSecret(ctx context.Context, acct string, d *dataSourceDoc,
 }
 
 // putSchedule puts or removes d's schedule in tx.
-func (f *Facade) putSchedule(ctx context.Context, tx *store.Tx, acct string, d *dataSourceDoc, now time.Time) error {
+func (f *Facade) putSchedule(ctx context.Context, tx *store.Tx, sc scope.Scope, d *dataSourceDoc, now time.Time) error {
 	if d.Schedule == nil || d.Schedule.Schedule == "" {
 		return scheduler.Remove(ctx, tx, d.ID)
 	}
@@ -553,7 +555,7 @@ func (f *Facade) putSchedule(ctx context.Context, tx *store.Tx, acct string, d *
 	if tz == "" {
 		tz = "UTC"
 	}
-	return scheduler.Put(ctx, tx, scheduler.Entry{AccountID: acct, SourceID: d.ID, Expression: cronExpr(d.Schedule.Schedule),
+	return scheduler.Put(ctx, tx, scheduler.Entry{Scope: sc, SourceID: d.ID, Expression: cronExpr(d.Schedule.Schedule),
 		Timezone: tz, Enabled: d.EnableSetting != "DISABLED", Job: discovery.JobDiscover, Config: runConfigOf(d, f.region(ctx))}, now)
 }
 
@@ -614,8 +616,8 @@ type lastRun struct {
 	hasLatest bool
 }
 
-func (f *Facade) lastRunOf(ctx context.Context, acct, id string) (lastRun, error) {
-	list, _, err := f.Runs.List(ctx, runs.ListQuery{AccountID: acct, SourceID: id, Limit: 1})
+func (f *Facade) lastRunOf(ctx context.Context, sc scope.Scope, id string) (lastRun, error) {
+	list, _, err := f.Runs.List(ctx, runs.ListQuery{Scope: sc, SourceID: id, Limit: 1})
 	if err != nil || len(list) == 0 {
 		return lastRun{}, err
 	}
@@ -641,16 +643,16 @@ func (d *dataSourceDoc) status(lr lastRun) string {
 	return d.Status
 }
 
-func (d *dataSourceDoc) configOut(acct, region string) *Configuration {
+func (d *dataSourceDoc) configOut(sc scope.Scope, region string) *Configuration {
 	c := d.Configuration
 	if g := c.GlueRunConfiguration; g != nil {
 		cp := *g
-		cp.AccountID, cp.Region = acct, region
+		cp.AccountID, cp.Region = sc.Account, region
 		c.GlueRunConfiguration = &cp
 	}
 	if rc := c.RedshiftRunConfiguration; rc != nil {
 		cp := *rc
-		cp.AccountID, cp.Region = acct, region
+		cp.AccountID, cp.Region = sc.Account, region
 		if cp.RedshiftStorage == nil {
 			// The output shape requires redshiftStorage; the input does not. The database is
 			// reached through the secret, so the cluster only names it.
@@ -674,10 +676,10 @@ func (d *dataSourceDoc) formsOut() []FormOutput {
 	return out
 }
 
-func (f *Facade) dataSourceOut(acct string, d *dataSourceDoc, lr lastRun) *dataSourceOutput {
+func (f *Facade) dataSourceOut(sc scope.Scope, d *dataSourceDoc, lr lastRun) *dataSourceOutput {
 	return &dataSourceOutput{ID: d.ID, Status: d.status(lr), Type: d.Type, Name: d.Name, Description: d.Description,
 		DomainID: d.DomainID, ProjectID: d.ProjectID, EnvironmentID: d.EnvironmentID, ConnectionID: d.ConnectionID,
-		Configuration: d.configOut(acct, f.Region), Recommendation: d.Recommendation, EnableSetting: d.EnableSetting,
+		Configuration: d.configOut(sc, sc.Region), Recommendation: d.Recommendation, EnableSetting: d.EnableSetting,
 		PublishOnImport: d.PublishOnImport, AssetFormsOutput: d.formsOut(), Schedule: d.Schedule,
 		LastRunStatus: lr.status, LastRunAt: lr.at, LastRunErrorMessage: lr.errMsg, LastRunAssetCount: lr.assets,
 		ErrorMessage: d.ErrorMessage, CreatedAt: awsapi.ISO8601(d.CreatedAt), UpdatedAt: awsapi.ISO8601(d.UpdatedAt)}
@@ -709,14 +711,14 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	if in.Configuration == nil {
 		return 0, nil, invalid("configuration is required by this server: glueRunConfiguration or redshiftRunConfiguration (with redshiftCredentialConfiguration).")
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	now := f.Now().UTC().Truncate(time.Millisecond)
 	d := dataSourceDoc{ID: newID(), DomainID: domainID, ProjectID: *in.ProjectIdentifier, Name: *in.Name, Type: *in.Type,
 		EnvironmentID: in.EnvironmentIdentifier, ConnectionID: in.ConnectionIdentifier, Configuration: *in.Configuration,
 		Recommendation: in.Recommendation, EnableSetting: "ENABLED", PublishOnImport: in.PublishOnImport != nil && *in.PublishOnImport,
 		AssetForms: in.AssetFormsInput, Schedule: in.Schedule, CreatedAt: now, UpdatedAt: now}
 	if in.ClientToken != "" {
-		d.ID = tokenID(acct, "data-source", domainID, in.ClientToken)
+		d.ID = tokenID(sc.Account, sc.Region, "data-source", domainID, in.ClientToken)
 		norm := in
 		norm.ClientToken = ""
 		d.RequestHash = requestHash("CreateDataSource/"+domainID, norm)
@@ -730,14 +732,14 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	if err := checkSemantics(&d); err != nil {
 		return 0, nil, err
 	}
-	if err := f.checkSecret(ctx, acct, &d, "FAILED_CREATION"); err != nil {
+	if err := f.checkSecret(ctx, sc, &d, "FAILED_CREATION"); err != nil {
 		return 0, nil, err
 	}
 	created := true
 	// existing answers a clientToken used before: the same request gets what the first call
 	// made, another request is refused.
 	existing := func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, acct, kindDataSource, d.ID)
+		rec, err := resources.Get(ctx, tx, sc, kindDataSource, d.ID)
 		if err != nil {
 			return err
 		}
@@ -755,7 +757,7 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		if _, err := f.loadProject(ctx, tx, acct, domainID, d.ProjectID); err != nil {
+		if _, err := f.loadProject(ctx, tx, sc, domainID, d.ProjectID); err != nil {
 			return err
 		}
 		if in.ClientToken != "" {
@@ -764,11 +766,11 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 			}
 		}
 		// The store keeps data source names unique in their domain, across processes.
-		if err := resources.Insert(ctx, tx, acct, kindDataSource, resources.Record{ID: d.ID, Name: d.Name, ParentID: domainID,
+		if err := resources.Insert(ctx, tx, sc, kindDataSource, resources.Record{ID: d.ID, Name: d.Name, ParentID: domainID,
 			UniqueNameInParent: true, CreatedAt: now}, d); err != nil {
 			return err
 		}
-		return f.putSchedule(ctx, tx, acct, &d, now)
+		return f.putSchedule(ctx, tx, sc, &d, now)
 	}, existing)
 	if errors.Is(err, resources.ErrNameTaken) {
 		return 0, nil, nameTaken(d.Name, domainID)
@@ -776,7 +778,7 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	if err != nil {
 		return 0, nil, err
 	}
-	out := f.dataSourceOut(acct, &d, lastRun{})
+	out := f.dataSourceOut(sc, &d, lastRun{})
 	if created && d.Status == "READY" {
 		out.Status = "CREATING" // as DataZone answers; the data source is READY from the next read on
 	}
@@ -789,9 +791,9 @@ func nameTaken(name, domainID string) error {
 }
 
 // loadDataSource reads a data source of a domain; unknown → ResourceNotFoundException.
-func (f *Facade) loadDataSource(ctx context.Context, tx *store.Tx, acct, domainID, id string) (*dataSourceDoc, error) {
+func (f *Facade) loadDataSource(ctx context.Context, tx *store.Tx, sc scope.Scope, domainID, id string) (*dataSourceDoc, error) {
 	var d dataSourceDoc
-	rec, err := resources.Get(ctx, tx, acct, kindDataSource, id)
+	rec, err := resources.Get(ctx, tx, sc, kindDataSource, id)
 	if isNotFound(err) || (err == nil && rec.ParentID != domainID) {
 		return nil, notFound("Data source %s was not found in domain %s.", id, domainID)
 	}
@@ -807,7 +809,7 @@ func (f *Facade) readDataSource(ctx context.Context, domainID, id string) (*data
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		d, err = f.loadDataSource(ctx, tx, account(ctx), domainID, id)
+		d, err = f.loadDataSource(ctx, tx, core.Scope(ctx), domainID, id)
 		return err
 	})
 	return d, err
@@ -830,12 +832,12 @@ func (f *Facade) getDataSource(ctx context.Context, r *awsapi.RESTRequest) (int,
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
-	lr, err := f.lastRunOf(ctx, acct, id)
+	sc := core.Scope(ctx)
+	lr, err := f.lastRunOf(ctx, sc, id)
 	if err != nil {
 		return 0, nil, err
 	}
-	return 0, f.dataSourceOut(acct, d, lr), nil
+	return 0, f.dataSourceOut(sc, d, lr), nil
 }
 
 func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
@@ -865,8 +867,8 @@ func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (in
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
-	scope := acct + "/ListDataSources/" + domainID
+	sc := core.Scope(ctx)
+	scope := sc.String() + "/ListDataSources/" + domainID
 	for _, k := range []string{"projectIdentifier", "environmentIdentifier", "connectionIdentifier", "type", "status", "name"} {
 		scope += "/" + q[k]
 	}
@@ -885,7 +887,7 @@ func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (in
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		_, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, cur.After, 1<<30, func(rec resources.Record) (bool, error) {
+		_, _, err := pageFiltered(ctx, tx, sc, kindDataSource, domainID, cur.After, 1<<30, func(rec resources.Record) (bool, error) {
 			var d dataSourceDoc
 			if err := rec.Decode(&d); err != nil {
 				return false, err
@@ -905,7 +907,7 @@ func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (in
 	}
 	for i := range docs {
 		d := &docs[i]
-		lr, err := f.lastRunOf(ctx, acct, d.ID)
+		lr, err := f.lastRunOf(ctx, sc, d.ID)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -941,7 +943,7 @@ func (f *Facade) updateDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	d, err := f.readDataSource(ctx, domainID, id)
 	if err != nil {
 		return 0, nil, err
@@ -977,32 +979,32 @@ func (f *Facade) updateDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	if d.Status == "FAILED_CREATION" {
 		failed = "FAILED_CREATION"
 	}
-	if err := f.checkSecret(ctx, acct, d, failed); err != nil {
+	if err := f.checkSecret(ctx, sc, d, failed); err != nil {
 		return 0, nil, err
 	}
 	now := f.Now().UTC().Truncate(time.Millisecond)
 	d.UpdatedAt = now
 	err = f.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := f.loadDataSource(ctx, tx, acct, domainID, id); err != nil {
+		if _, err := f.loadDataSource(ctx, tx, sc, domainID, id); err != nil {
 			return err
 		}
-		err := resources.Update(ctx, tx, acct, kindDataSource, id, d.Name, d, now)
+		err := resources.Update(ctx, tx, sc, kindDataSource, id, d.Name, d, now)
 		if errors.Is(err, resources.ErrNameTaken) {
 			return nameTaken(d.Name, domainID)
 		}
 		if err != nil {
 			return err
 		}
-		return f.putSchedule(ctx, tx, acct, d, now)
+		return f.putSchedule(ctx, tx, sc, d, now)
 	})
 	if err != nil {
 		return 0, nil, err
 	}
-	lr, err := f.lastRunOf(ctx, acct, id)
+	lr, err := f.lastRunOf(ctx, sc, id)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := f.dataSourceOut(acct, d, lr)
+	out := f.dataSourceOut(sc, d, lr)
 	out.Retain = in.Retain
 	out.LastRunAssetCount = nil // not a member of UpdateDataSourceOutput
 	return 0, out, nil
@@ -1037,9 +1039,9 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	// The latest run is read before the write transaction; runs outlive their data source.
-	lr, err := f.lastRunOf(ctx, acct, id)
+	lr, err := f.lastRunOf(ctx, sc, id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -1049,7 +1051,7 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 			return err
 		}
 		if token != "" {
-			rec, err := resources.Get(ctx, tx, acct, kindDeletedDataSource, deleteTokenKey(token))
+			rec, err := resources.Get(ctx, tx, sc, kindDeletedDataSource, deleteTokenKey(token))
 			switch {
 			case err == nil:
 				var tomb deletedDataSource
@@ -1065,11 +1067,11 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 				return err
 			}
 		}
-		d, err := f.loadDataSource(ctx, tx, acct, domainID, id)
+		d, err := f.loadDataSource(ctx, tx, sc, domainID, id)
 		if err != nil {
 			return err
 		}
-		if err := resources.Delete(ctx, tx, acct, kindDataSource, id); err != nil {
+		if err := resources.Delete(ctx, tx, sc, kindDataSource, id); err != nil {
 			if isNotFound(err) && token != "" {
 				return errDeleteRaced // another delete committed since loadDataSource
 			}
@@ -1078,7 +1080,7 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		if err := scheduler.Remove(ctx, tx, id); err != nil {
 			return err
 		}
-		out = f.dataSourceOut(acct, d, lr)
+		out = f.dataSourceOut(sc, d, lr)
 		out.Status, out.Recommendation, out.LastRunAssetCount = "DELETING", nil, nil
 		if retainSet {
 			out.Retain = &retain
@@ -1087,7 +1089,7 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 			return nil
 		}
 		now := f.Now().UTC().Truncate(time.Millisecond)
-		err = resources.Insert(ctx, tx, acct, kindDeletedDataSource, resources.Record{ID: deleteTokenKey(token), Name: id,
+		err = resources.Insert(ctx, tx, sc, kindDeletedDataSource, resources.Record{ID: deleteTokenKey(token), Name: id,
 			ParentID: domainID, CreatedAt: now}, deletedDataSource{DomainID: domainID, DataSourceID: id, Response: out})
 		if errors.Is(err, resources.ErrExists) {
 			return errDeleteRaced // a concurrent delete with this token committed first
@@ -1110,14 +1112,14 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 var errDeleteRaced = errors.New("delete data source: a concurrent delete committed first")
 
 // deleteTombstones forgets the DeleteDataSource tokens of a domain that is being deleted.
-func deleteTombstones(ctx context.Context, tx *store.Tx, acct, domainID string) error {
+func deleteTombstones(ctx context.Context, tx *store.Tx, sc scope.Scope, domainID string) error {
 	for {
-		recs, _, err := resources.List(ctx, tx, acct, kindDeletedDataSource, resources.ListQuery{ParentID: &domainID, Limit: 500})
+		recs, _, err := resources.List(ctx, tx, sc, kindDeletedDataSource, resources.ListQuery{ParentID: &domainID, Limit: 500})
 		if err != nil || len(recs) == 0 {
 			return err
 		}
 		for _, rec := range recs {
-			if err := resources.Delete(ctx, tx, acct, kindDeletedDataSource, rec.ID); err != nil {
+			if err := resources.Delete(ctx, tx, sc, kindDeletedDataSource, rec.ID); err != nil {
 				return err
 			}
 		}
@@ -1126,9 +1128,9 @@ func deleteTombstones(ctx context.Context, tx *store.Tx, acct, domainID string) 
 
 // deleteDataSourcesWhere deletes the data sources of a domain (of one project when projectID is
 // set) and their schedules.
-func (f *Facade) deleteDataSourcesWhere(ctx context.Context, tx *store.Tx, acct, domainID, projectID string) error {
+func (f *Facade) deleteDataSourcesWhere(ctx context.Context, tx *store.Tx, sc scope.Scope, domainID, projectID string) error {
 	var ids []string
-	if _, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
+	if _, _, err := pageFiltered(ctx, tx, sc, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
 		var d dataSourceDoc
 		if err := rec.Decode(&d); err != nil {
 			return false, err
@@ -1141,7 +1143,7 @@ func (f *Facade) deleteDataSourcesWhere(ctx context.Context, tx *store.Tx, acct,
 		return err
 	}
 	for _, id := range ids {
-		if err := resources.Delete(ctx, tx, acct, kindDataSource, id); err != nil {
+		if err := resources.Delete(ctx, tx, sc, kindDataSource, id); err != nil {
 			return err
 		}
 		if err := scheduler.Remove(ctx, tx, id); err != nil {

@@ -204,9 +204,6 @@ func tokenMismatch(op, token string) error {
 	return conflict("The request with client token %s does not match the original %s request that used this token; use a new clientToken for a different request.", token, op)
 }
 
-// account is the caller's account.
-func account(ctx context.Context) string { return core.Account(ctx) }
-
 // region is the caller's region (the server's when the request names none).
 func (f *Facade) region(ctx context.Context) string {
 	if c, ok := awsapi.CallerFrom(ctx); ok && c.Region != "" {

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -81,13 +83,13 @@ type domainOutput struct {
 	LastUpdatedAt       *awsapi.EpochSeconds `json:"lastUpdatedAt,omitempty"`
 }
 
-func (f *Facade) domainArn(acct, id string) string {
-	return fmt.Sprintf("arn:aws:datazone:%s:%s:domain/%s", f.Region, acct, id)
+func (f *Facade) domainArn(sc scope.Scope, id string) string {
+	return sc.ARN("datazone", "domain/"+id)
 }
 
-func (f *Facade) domainOut(acct string, d domainDoc, withTimes bool) *domainOutput {
+func (f *Facade) domainOut(sc scope.Scope, d domainDoc, withTimes bool) *domainOutput {
 	out := &domainOutput{ID: d.ID, RootDomainUnitID: d.RootDomainUnitID, Name: d.Name, Description: d.Description,
-		SingleSignOn: d.SingleSignOn, DomainExecutionRole: d.DomainExecutionRole, Arn: f.domainArn(acct, d.ID),
+		SingleSignOn: d.SingleSignOn, DomainExecutionRole: d.DomainExecutionRole, Arn: f.domainArn(sc, d.ID),
 		KmsKeyIdentifier: d.KmsKeyIdentifier, Status: "AVAILABLE", Tags: d.Tags, DomainVersion: d.DomainVersion,
 		ServiceRole: d.ServiceRole, PortalURL: f.portalURL(d.ID)}
 	if withTimes {
@@ -143,28 +145,28 @@ func (f *Facade) createDomain(ctx context.Context, r *awsapi.RESTRequest) (int, 
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	now := f.Now().UTC().Truncate(time.Millisecond)
 	id, hash := "dzd_"+newID(), ""
 	if in.ClientToken != "" {
-		id = "dzd_" + tokenID(acct, "domain", in.ClientToken)
+		id = "dzd_" + tokenID(sc.Account, sc.Region, "domain", in.ClientToken)
 		norm := in
 		norm.ClientToken = ""
 		hash = requestHash("CreateDomain", norm)
 	}
 	role := in.DomainExecutionRole
 	if role == "" {
-		role = fmt.Sprintf("arn:aws:iam::%s:role/service-role/AmazonDataZoneDomainExecution", acct)
+		role = fmt.Sprintf("arn:aws:iam::%s:role/service-role/AmazonDataZoneDomainExecution", sc)
 	}
 	d := domainDoc{ID: id, Name: *in.Name, Description: in.Description, SingleSignOn: in.SingleSignOn,
 		DomainExecutionRole: role, KmsKeyIdentifier: in.KmsKeyIdentifier, Tags: in.Tags,
 		DomainVersion: in.DomainVersion, ServiceRole: in.ServiceRole, RootDomainUnitID: newID(), RequestHash: hash,
 		CreatedAt: now, UpdatedAt: now}
 	err := f.CreateOnce(ctx, in.ClientToken != "", func(tx *store.Tx) error {
-		return resources.Insert(ctx, tx, acct, kindDomain, resources.Record{ID: id, Name: d.Name, CreatedAt: now}, d)
+		return resources.Insert(ctx, tx, sc, kindDomain, resources.Record{ID: id, Name: d.Name, CreatedAt: now}, d)
 	}, func(tx *store.Tx) error {
 		// The same clientToken: the same request gets the same domain, another is refused.
-		rec, err := resources.Get(ctx, tx, acct, kindDomain, id)
+		rec, err := resources.Get(ctx, tx, sc, kindDomain, id)
 		if err != nil {
 			return err
 		}
@@ -179,13 +181,13 @@ func (f *Facade) createDomain(ctx context.Context, r *awsapi.RESTRequest) (int, 
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, f.domainOut(acct, d, false), nil
+	return http.StatusCreated, f.domainOut(sc, d, false), nil
 }
 
 // loadDomain reads a domain of the account; unknown → ResourceNotFoundException.
-func (f *Facade) loadDomain(ctx context.Context, tx *store.Tx, acct, id string) (domainDoc, error) {
+func (f *Facade) loadDomain(ctx context.Context, tx *store.Tx, sc scope.Scope, id string) (domainDoc, error) {
 	var d domainDoc
-	rec, err := resources.Get(ctx, tx, acct, kindDomain, id)
+	rec, err := resources.Get(ctx, tx, sc, kindDomain, id)
 	if isNotFound(err) {
 		return d, notFound("Domain %s was not found.", id)
 	}
@@ -197,7 +199,7 @@ func (f *Facade) loadDomain(ctx context.Context, tx *store.Tx, acct, id string) 
 
 // checkDomain validates a domain identifier label and checks the domain exists.
 func (f *Facade) checkDomain(ctx context.Context, tx *store.Tx, id string) error {
-	_, err := f.loadDomain(ctx, tx, account(ctx), id)
+	_, err := f.loadDomain(ctx, tx, core.Scope(ctx), id)
 	return err
 }
 
@@ -208,16 +210,16 @@ func (f *Facade) getDomain(ctx context.Context, r *awsapi.RESTRequest) (int, any
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	var d domainDoc
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
-		d, err = f.loadDomain(ctx, tx, acct, id)
+		d, err = f.loadDomain(ctx, tx, sc, id)
 		return err
 	})
 	if err != nil {
 		return 0, nil, err
 	}
-	return 0, f.domainOut(acct, d, true), nil
+	return 0, f.domainOut(sc, d, true), nil
 }
 
 type domainSummary struct {
@@ -246,8 +248,8 @@ func (f *Facade) listDomains(ctx context.Context, r *awsapi.RESTRequest) (int, a
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
-	scope := acct + "/ListDomains/" + status
+	sc := core.Scope(ctx)
+	scope := sc.String() + "/ListDomains/" + status
 	var cur listCursor
 	if token != "" && f.Tokens.Decode(scope, token, &cur) != nil {
 		return 0, nil, badToken()
@@ -262,7 +264,7 @@ func (f *Facade) listDomains(ctx context.Context, r *awsapi.RESTRequest) (int, a
 	var recs []resources.Record
 	var more bool
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
-		recs, more, err = resources.List(ctx, tx, acct, kindDomain, resources.ListQuery{After: cur.After, Limit: limit})
+		recs, more, err = resources.List(ctx, tx, sc, kindDomain, resources.ListQuery{After: cur.After, Limit: limit})
 		return err
 	})
 	if err != nil {
@@ -273,9 +275,9 @@ func (f *Facade) listDomains(ctx context.Context, r *awsapi.RESTRequest) (int, a
 		if err := rec.Decode(&d); err != nil {
 			return 0, nil, err
 		}
-		o := f.domainOut(acct, d, true)
+		o := f.domainOut(sc, d, true)
 		out.Items = append(out.Items, domainSummary{ID: d.ID, Name: d.Name, Description: d.Description, Arn: o.Arn,
-			ManagedAccountID: acct, Status: o.Status, PortalURL: o.PortalURL, CreatedAt: awsapi.EpochSeconds(d.CreatedAt),
+			ManagedAccountID: sc.Account, Status: o.Status, PortalURL: o.PortalURL, CreatedAt: awsapi.EpochSeconds(d.CreatedAt),
 			LastUpdatedAt: o.LastUpdatedAt, DomainVersion: d.DomainVersion})
 	}
 	if more {
@@ -300,30 +302,30 @@ func (f *Facade) deleteDomain(ctx context.Context, r *awsapi.RESTRequest) (int, 
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	err = f.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := f.loadDomain(ctx, tx, acct, id); err != nil {
+		if _, err := f.loadDomain(ctx, tx, sc, id); err != nil {
 			return err
 		}
-		projects, _, err := resources.List(ctx, tx, acct, kindProject, resources.ListQuery{ParentID: &id, Limit: 1000})
+		projects, _, err := resources.List(ctx, tx, sc, kindProject, resources.ListQuery{ParentID: &id, Limit: 1000})
 		if err != nil {
 			return err
 		}
 		if len(projects) > 0 && !skip {
 			return conflict("Domain %s still has %d project(s); delete them first or pass skipDeletionCheck.", id, len(projects))
 		}
-		if err := f.deleteDataSourcesWhere(ctx, tx, acct, id, ""); err != nil {
+		if err := f.deleteDataSourcesWhere(ctx, tx, sc, id, ""); err != nil {
 			return err
 		}
-		if err := deleteTombstones(ctx, tx, acct, id); err != nil {
+		if err := deleteTombstones(ctx, tx, sc, id); err != nil {
 			return err
 		}
 		for _, p := range projects {
-			if err := resources.Delete(ctx, tx, acct, kindProject, p.ID); err != nil {
+			if err := resources.Delete(ctx, tx, sc, kindProject, p.ID); err != nil {
 				return err
 			}
 		}
-		return resources.Delete(ctx, tx, acct, kindDomain, id)
+		return resources.Delete(ctx, tx, sc, kindDomain, id)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -413,16 +415,16 @@ func (f *Facade) createProject(ctx context.Context, r *awsapi.RESTRequest) (int,
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	now := f.Now().UTC().Truncate(time.Millisecond)
-	p := projectDoc{ID: newID(), DomainID: domainID, Name: *in.Name, Description: in.Description, CreatedBy: acct,
+	p := projectDoc{ID: newID(), DomainID: domainID, Name: *in.Name, Description: in.Description, CreatedBy: sc.Account,
 		DomainUnit: in.DomainUnitID, Glossary: in.GlossaryTerms, Category: in.ProjectCategory, CreatedAt: now, UpdatedAt: now}
 	err := f.Tx(ctx, func(tx *store.Tx) error {
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
 		// The store keeps project names unique in their domain, across processes.
-		err := resources.Insert(ctx, tx, acct, kindProject, resources.Record{ID: p.ID, Name: p.Name, ParentID: domainID,
+		err := resources.Insert(ctx, tx, sc, kindProject, resources.Record{ID: p.ID, Name: p.Name, ParentID: domainID,
 			UniqueNameInParent: true, CreatedAt: now}, p)
 		if errors.Is(err, resources.ErrNameTaken) {
 			return conflict("A project named %s already exists in domain %s.", p.Name, domainID)
@@ -436,9 +438,9 @@ func (f *Facade) createProject(ctx context.Context, r *awsapi.RESTRequest) (int,
 }
 
 // loadProject reads a project of a domain; unknown → ResourceNotFoundException.
-func (f *Facade) loadProject(ctx context.Context, tx *store.Tx, acct, domainID, id string) (projectDoc, error) {
+func (f *Facade) loadProject(ctx context.Context, tx *store.Tx, sc scope.Scope, domainID, id string) (projectDoc, error) {
 	var p projectDoc
-	rec, err := resources.Get(ctx, tx, acct, kindProject, id)
+	rec, err := resources.Get(ctx, tx, sc, kindProject, id)
 	if isNotFound(err) || (err == nil && rec.ParentID != domainID) {
 		return p, notFound("Project %s was not found in domain %s.", id, domainID)
 	}
@@ -461,7 +463,7 @@ func (f *Facade) getProject(ctx context.Context, r *awsapi.RESTRequest) (int, an
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		p, err = f.loadProject(ctx, tx, account(ctx), domainID, id)
+		p, err = f.loadProject(ctx, tx, core.Scope(ctx), domainID, id)
 		return err
 	})
 	if err != nil {
@@ -489,8 +491,8 @@ func (f *Facade) listProjects(ctx context.Context, r *awsapi.RESTRequest) (int, 
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
-	scope := acct + "/ListProjects/" + domainID + "/" + name
+	sc := core.Scope(ctx)
+	scope := sc.String() + "/ListProjects/" + domainID + "/" + name
 	var cur listCursor
 	if token != "" && f.Tokens.Decode(scope, token, &cur) != nil {
 		return 0, nil, badToken()
@@ -503,7 +505,7 @@ func (f *Facade) listProjects(ctx context.Context, r *awsapi.RESTRequest) (int, 
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		last, more, err := pageFiltered(ctx, tx, acct, kindProject, domainID, cur.After, limit, func(rec resources.Record) (bool, error) {
+		last, more, err := pageFiltered(ctx, tx, sc, kindProject, domainID, cur.After, limit, func(rec resources.Record) (bool, error) {
 			if name != "" && rec.Name != name {
 				return false, nil
 			}
@@ -529,11 +531,11 @@ func (f *Facade) listProjects(ctx context.Context, r *awsapi.RESTRequest) (int, 
 // pageFiltered walks the resources of kind under parent after the cursor, calling keep for each;
 // it stops once keep accepted limit of them and reports the id of the last accepted one and
 // whether more resources follow it.
-func pageFiltered(ctx context.Context, tx *store.Tx, acct string, k resources.Kind, parent, after string, limit int,
+func pageFiltered(ctx context.Context, tx *store.Tx, sc scope.Scope, k resources.Kind, parent, after string, limit int,
 	keep func(resources.Record) (bool, error)) (last string, more bool, err error) {
 	taken := 0
 	for {
-		recs, hasMore, err := resources.List(ctx, tx, acct, k, resources.ListQuery{ParentID: &parent, After: after, Limit: 200})
+		recs, hasMore, err := resources.List(ctx, tx, sc, k, resources.ListQuery{ParentID: &parent, After: after, Limit: 200})
 		if err != nil {
 			return "", false, err
 		}
@@ -572,17 +574,17 @@ func (f *Facade) deleteProject(ctx context.Context, r *awsapi.RESTRequest) (int,
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	err = f.Tx(ctx, func(tx *store.Tx) error {
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		if _, err := f.loadProject(ctx, tx, acct, domainID, id); err != nil {
+		if _, err := f.loadProject(ctx, tx, sc, domainID, id); err != nil {
 			return err
 		}
 		if !skip {
 			n := 0
-			if _, _, err := pageFiltered(ctx, tx, acct, kindDataSource, domainID, "", 1, func(rec resources.Record) (bool, error) {
+			if _, _, err := pageFiltered(ctx, tx, sc, kindDataSource, domainID, "", 1, func(rec resources.Record) (bool, error) {
 				var d dataSourceDoc
 				if err := rec.Decode(&d); err != nil {
 					return false, err
@@ -598,10 +600,10 @@ func (f *Facade) deleteProject(ctx context.Context, r *awsapi.RESTRequest) (int,
 				return conflict("Project %s still has data sources; delete them first or pass skipDeletionCheck.", id)
 			}
 		}
-		if err := f.deleteDataSourcesWhere(ctx, tx, acct, domainID, id); err != nil {
+		if err := f.deleteDataSourcesWhere(ctx, tx, sc, domainID, id); err != nil {
 			return err
 		}
-		return resources.Delete(ctx, tx, acct, kindProject, id)
+		return resources.Delete(ctx, tx, sc, kindProject, id)
 	})
 	if err != nil {
 		return 0, nil, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/store"
@@ -89,14 +90,14 @@ func (f *Facade) startDataSourceRun(ctx context.Context, r *awsapi.RESTRequest) 
 	if err := r.DecodeJSON(&in); err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
+	sc := core.Scope(ctx)
 	var run runs.Run
 	var meta *runMeta
 	err = f.Tx(ctx, func(tx *store.Tx) error {
 		if err := f.checkDomain(ctx, tx, domainID); err != nil {
 			return err
 		}
-		d, err := f.loadDataSource(ctx, tx, acct, domainID, id)
+		d, err := f.loadDataSource(ctx, tx, sc, domainID, id)
 		if err != nil {
 			return err
 		}
@@ -108,7 +109,7 @@ func (f *Facade) startDataSourceRun(ctx context.Context, r *awsapi.RESTRequest) 
 			return conflict("Data source %s is %s and cannot run%s; update it first.", id, d.Status, why)
 		}
 		cfg := runConfigOf(d, f.region(ctx))
-		run, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{ID: newID(), AccountID: acct, SourceID: id, Job: discovery.JobDiscover,
+		run, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{ID: newID(), Scope: sc, SourceID: id, Job: discovery.JobDiscover,
 			Type: "PRIORITIZED", Config: cfg, ClientToken: in.ClientToken})
 		var active *runs.ActiveRunError
 		if errors.As(err, &active) {
@@ -131,7 +132,7 @@ func (f *Facade) startDataSourceRun(ctx context.Context, r *awsapi.RESTRequest) 
 
 // loadRun reads a run of a data source of the domain; unknown → ResourceNotFoundException.
 func (f *Facade) loadRun(ctx context.Context, domainID, id string) (runs.Run, *runMeta, error) {
-	r, err := f.Runs.Get(ctx, account(ctx), id)
+	r, err := f.Runs.Get(ctx, core.Scope(ctx), id)
 	if errors.Is(err, runs.ErrNotFound) {
 		return r, nil, notFound("Data source run %s was not found in domain %s.", id, domainID)
 	}
@@ -177,8 +178,8 @@ func (f *Facade) listDataSourceRuns(ctx context.Context, r *awsapi.RESTRequest) 
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
-	scope := acct + "/ListDataSourceRuns/" + domainID + "/" + id + "/" + status
+	sc := core.Scope(ctx)
+	scope := sc.String() + "/ListDataSourceRuns/" + domainID + "/" + id + "/" + status
 	var cur runCursor
 	if token != "" && f.Tokens.Decode(scope, token, &cur) != nil {
 		return 0, nil, badToken()
@@ -187,7 +188,7 @@ func (f *Facade) listDataSourceRuns(ctx context.Context, r *awsapi.RESTRequest) 
 	if err != nil {
 		return 0, nil, err
 	}
-	list, next, err := f.Runs.List(ctx, runs.ListQuery{AccountID: acct, SourceID: id, Status: status, Limit: limit, After: cur.After})
+	list, next, err := f.Runs.List(ctx, runs.ListQuery{Scope: sc, SourceID: id, Status: status, Limit: limit, After: cur.After})
 	if errors.Is(err, runs.ErrBadCursor) {
 		return 0, nil, badToken()
 	}
@@ -243,8 +244,8 @@ func (f *Facade) listDataSourceRunActivities(ctx context.Context, r *awsapi.REST
 	if err != nil {
 		return 0, nil, err
 	}
-	acct := account(ctx)
-	scope := acct + "/ListDataSourceRunActivities/" + domainID + "/" + id + "/" + status
+	sc := core.Scope(ctx)
+	scope := sc.String() + "/ListDataSourceRunActivities/" + domainID + "/" + id + "/" + status
 	var cur activityCursor
 	if token != "" && f.Tokens.Decode(scope, token, &cur) != nil {
 		return 0, nil, badToken()

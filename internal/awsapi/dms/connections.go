@@ -10,6 +10,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -31,12 +32,12 @@ type connectionDoc struct {
 }
 
 // status is the pair's connection status: its Problem, else its latest ping run's outcome.
-func (f *Facade) connectionStatus(ctx context.Context, account string, cd connectionDoc) (string, *string, *runs.Run, error) {
+func (f *Facade) connectionStatus(ctx context.Context, sc scope.Scope, cd connectionDoc) (string, *string, *runs.Run, error) {
 	if cd.Problem != "" {
 		return connFailed, ptr(cd.Problem), nil, nil
 	}
-	endpointArn, instanceArn := f.arn(account, arnEndpoint, cd.EndpointID), f.arn(account, arnInstance, cd.InstanceID)
-	r, err := f.latestRun(ctx, account, connectionSource(endpointArn, instanceArn), nil)
+	endpointArn, instanceArn := f.arn(sc, arnEndpoint, cd.EndpointID), f.arn(sc, arnInstance, cd.InstanceID)
+	r, err := f.latestRun(ctx, sc, connectionSource(endpointArn, instanceArn), nil)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -82,15 +83,15 @@ func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	// The run's configuration may look up a secret, which is done outside the write transaction.
 	var cfg discovery.Config
 	var problem string
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		_, ed, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		_, ed, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err == nil {
 			problem = ed.connectionProblem()
-			cfg, err = f.runConfig(ctx, account, ed)
+			cfg, err = f.runConfig(ctx, sc, ed)
 		}
 		return err
 	})
@@ -103,30 +104,30 @@ func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*
 	}
 	var out *Connection
 	err = f.Tx(ctx, func(tx *store.Tx) error {
-		er, ed, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		er, ed, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err != nil {
 			return err
 		}
-		ir, id, err := f.getInstance(ctx, tx, account, in.ReplicationInstanceArn)
+		ir, id, err := f.getInstance(ctx, tx, sc, in.ReplicationInstanceArn)
 		if err != nil {
 			return err
 		}
 		if st := id.status(now); st != statusAvailable {
 			return invalidState("Replication instance %s is not available (its status is %s).", id.Identifier, st)
 		}
-		endpointArn, instanceArn := f.arn(account, arnEndpoint, er.ID), f.arn(account, arnInstance, ir.ID)
+		endpointArn, instanceArn := f.arn(sc, arnEndpoint, er.ID), f.arn(sc, arnInstance, ir.ID)
 		rec := resources.Record{ID: er.ID + "-" + ir.ID, Name: er.ID + "-" + ir.ID, ParentID: er.ID, CreatedAt: now}
 		doc := connectionDoc{EndpointID: er.ID, InstanceID: ir.ID, Problem: problem}
-		if _, err := resources.Get(ctx, tx, account, kindConnection, rec.ID); isNotFound(err) {
-			err = resources.Insert(ctx, tx, account, kindConnection, rec, doc)
+		if _, err := resources.Get(ctx, tx, sc, kindConnection, rec.ID); isNotFound(err) {
+			err = resources.Insert(ctx, tx, sc, kindConnection, rec, doc)
 		} else if err == nil {
-			err = resources.Update(ctx, tx, account, kindConnection, rec.ID, rec.Name, doc, now)
+			err = resources.Update(ctx, tx, sc, kindConnection, rec.ID, rec.Name, doc, now)
 		}
 		if err != nil {
 			return err
 		}
 		if problem == "" {
-			_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{AccountID: account, SourceID: connectionSource(endpointArn, instanceArn),
+			_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{Scope: sc, SourceID: connectionSource(endpointArn, instanceArn),
 				Job: discovery.JobPing, Type: "PRIORITIZED", Config: raw})
 			if err != nil && !errors.Is(err, runs.ErrActiveRun) {
 				return err
@@ -187,8 +188,8 @@ func (f *Facade) DescribeConnections(ctx context.Context, in *DescribeConnection
 	if err != nil {
 		return nil, err
 	}
-	account := core.Account(ctx)
-	scope := scopeOf(account, "DescribeConnections", in.Filters)
+	sc := core.Scope(ctx)
+	scope := scopeOf(sc, "DescribeConnections", in.Filters)
 	var p page
 	if err := f.decodeMarker(scope, in.Marker, &p); err != nil {
 		return nil, err
@@ -197,7 +198,7 @@ func (f *Facade) DescribeConnections(ctx context.Context, in *DescribeConnection
 	var docs []connectionDoc
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		out.Connections, out.Marker, docs = out.Connections[:0], nil, docs[:0]
-		all, err := listAll(ctx, tx, account, kindConnection)
+		all, err := listAll(ctx, tx, sc, kindConnection)
 		if err != nil {
 			return err
 		}
@@ -211,15 +212,15 @@ func (f *Facade) DescribeConnections(ctx context.Context, in *DescribeConnection
 			if err := r.Decode(&cd); err != nil {
 				return err
 			}
-			endpointArn, instanceArn := f.arn(account, arnEndpoint, cd.EndpointID), f.arn(account, arnInstance, cd.InstanceID)
+			endpointArn, instanceArn := f.arn(sc, arnEndpoint, cd.EndpointID), f.arn(sc, arnInstance, cd.InstanceID)
 			if !matches(fs, "endpoint-arn", endpointArn) || !matches(fs, "replication-instance-arn", instanceArn) {
 				continue
 			}
-			_, ed, err := f.getEndpoint(ctx, tx, account, endpointArn)
+			_, ed, err := f.getEndpoint(ctx, tx, sc, endpointArn)
 			if err != nil {
 				continue // deleted meanwhile
 			}
-			_, id, err := f.getInstance(ctx, tx, account, instanceArn)
+			_, id, err := f.getInstance(ctx, tx, sc, instanceArn)
 			if err != nil {
 				continue
 			}
@@ -238,7 +239,7 @@ func (f *Facade) DescribeConnections(ctx context.Context, in *DescribeConnection
 		return nil, err
 	}
 	for i, c := range out.Connections {
-		if c.Status, c.LastFailureMessage, _, err = f.connectionStatus(ctx, account, docs[i]); err != nil {
+		if c.Status, c.LastFailureMessage, _, err = f.connectionStatus(ctx, sc, docs[i]); err != nil {
 			return nil, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -21,12 +22,12 @@ type consoleSources struct{ f *Facade }
 func (consoleSources) Service() string { return "DMS" }
 
 func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var out []console.Source
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		after := ""
 		for {
-			recs, more, err := resources.List(ctx, tx, account, kindEndpoint, resources.ListQuery{After: after, Limit: 500})
+			recs, more, err := resources.List(ctx, tx, sc, kindEndpoint, resources.ListQuery{After: after, Limit: 500})
 			if err != nil {
 				return err
 			}
@@ -35,7 +36,7 @@ func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, erro
 				if err := rec.Decode(&d); err != nil {
 					return err
 				}
-				out = append(out, c.source(account, rec, &d))
+				out = append(out, c.source(sc, rec, &d))
 				after = rec.ID
 			}
 			if !more {
@@ -47,18 +48,18 @@ func (c consoleSources) ListSources(ctx context.Context) ([]console.Source, erro
 }
 
 func (c consoleSources) GetSource(ctx context.Context, id string) (console.Source, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	arn, ok := strings.CutPrefix(id, refreshSource(""))
 	if !ok {
 		return console.Source{}, fmt.Errorf("%s is not a DMS endpoint: %w", id, console.ErrNotFound)
 	}
 	var src console.Source
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		rec, d, err := c.f.getEndpoint(ctx, tx, account, arn)
+		rec, d, err := c.f.getEndpoint(ctx, tx, sc, arn)
 		if err != nil {
 			return fmt.Errorf("endpoint %s: %w (%v)", arn, console.ErrNotFound, err)
 		}
-		src = c.source(account, rec, d)
+		src = c.source(sc, rec, d)
 		return nil
 	})
 	return src, err
@@ -67,24 +68,24 @@ func (c consoleSources) GetSource(ctx context.Context, id string) (console.Sourc
 // RunNow calls RefreshSchemas with the replication instance that last refreshed the endpoint,
 // or else one whose connection test with it succeeded. It is refused while a refresh runs.
 func (c consoleSources) RunNow(ctx context.Context, id, _ string) (console.Started, error) {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	arn, ok := strings.CutPrefix(id, refreshSource(""))
 	if !ok {
 		return console.Started{}, fmt.Errorf("%s is not a DMS endpoint: %w", id, console.ErrNotFound)
 	}
-	if active, err := c.f.latestRun(ctx, account, id, func(r runs.Run) bool { return !runs.Terminal(r.Status) }); err != nil {
+	if active, err := c.f.latestRun(ctx, sc, id, func(r runs.Run) bool { return !runs.Terminal(r.Status) }); err != nil {
 		return console.Started{}, err
 	} else if active != nil {
 		return console.Started{}, invalidState("The schemas of this endpoint are being refreshed already (run %s).", active.ID)
 	}
-	instance, err := c.instanceFor(ctx, account, arn)
+	instance, err := c.instanceFor(ctx, sc, arn)
 	if err != nil {
 		return console.Started{}, err
 	}
 	if _, err := c.f.RefreshSchemas(ctx, &RefreshSchemasInput{EndpointArn: arn, ReplicationInstanceArn: instance}); err != nil {
 		return console.Started{}, err
 	}
-	run, err := c.f.latestRun(ctx, account, id, nil)
+	run, err := c.f.latestRun(ctx, sc, id, nil)
 	if err != nil || run == nil {
 		return console.Started{}, fmt.Errorf("find the refresh RefreshSchemas started: %v", err)
 	}
@@ -92,23 +93,23 @@ func (c consoleSources) RunNow(ctx context.Context, id, _ string) (console.Start
 }
 
 // instanceFor picks the replication instance a refresh of the endpoint goes through.
-func (c consoleSources) instanceFor(ctx context.Context, account, endpointArn string) (string, error) {
+func (c consoleSources) instanceFor(ctx context.Context, sc scope.Scope, endpointArn string) (string, error) {
 	var instances []string
 	var last string
 	err := c.f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		er, _, err := c.f.getEndpoint(ctx, tx, account, endpointArn)
+		er, _, err := c.f.getEndpoint(ctx, tx, sc, endpointArn)
 		if err != nil {
 			return err
 		}
-		if rec, err := resources.Get(ctx, tx, account, kindRefresh, er.ID); err == nil {
+		if rec, err := resources.Get(ctx, tx, sc, kindRefresh, er.ID); err == nil {
 			var d refreshDoc
 			if rec.Decode(&d) == nil {
 				last = d.InstanceArn
 			}
 		}
-		recs, _, err := resources.List(ctx, tx, account, kindInstance, resources.ListQuery{Limit: 1000})
+		recs, _, err := resources.List(ctx, tx, sc, kindInstance, resources.ListQuery{Limit: 1000})
 		for _, r := range recs {
-			instances = append(instances, c.f.arn(account, arnInstance, r.ID))
+			instances = append(instances, c.f.arn(sc, arnInstance, r.ID))
 		}
 		return err
 	})
@@ -119,7 +120,7 @@ func (c consoleSources) instanceFor(ctx context.Context, account, endpointArn st
 		return last, nil
 	}
 	for _, inst := range instances {
-		test, err := c.f.latestRun(ctx, account, connectionSource(endpointArn, inst), nil)
+		test, err := c.f.latestRun(ctx, sc, connectionSource(endpointArn, inst), nil)
 		if err != nil {
 			return "", err
 		}
@@ -130,8 +131,8 @@ func (c consoleSources) instanceFor(ctx context.Context, account, endpointArn st
 	return "", invalidState("Run now refreshes the endpoint's schemas through a replication instance whose connection test with it succeeded; none has: run TestConnection first.")
 }
 
-func (c consoleSources) source(account string, rec resources.Record, d *endpointDoc) console.Source {
-	arn := c.f.arn(account, arnEndpoint, rec.ID)
+func (c consoleSources) source(sc scope.Scope, rec resources.Record, d *endpointDoc) console.Source {
+	arn := c.f.arn(sc, arnEndpoint, rec.ID)
 	s := console.Source{ID: refreshSource(arn), Service: "DMS", Type: d.Type + " endpoint", Name: d.Identifier,
 		Engine: engineDisplayNames[d.Engine], CanRun: true, Created: d.CreatedAt,
 		RunHelp: "Run now calls RefreshSchemas, as `aws dms refresh-schemas` does, through an instance whose connection test succeeded."}

@@ -23,6 +23,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -110,8 +111,8 @@ func newResourceID() string {
 	return base32.StdEncoding.EncodeToString(b)[:26]
 }
 
-func (f *Facade) arn(account, typ, id string) string {
-	return "arn:aws:dms:" + f.Region + ":" + account + ":" + typ + ":" + id
+func (f *Facade) arn(sc scope.Scope, typ, id string) string {
+	return sc.ARN("dms", typ+":"+id)
 }
 
 // resourceIDPattern is the end of a DMS ARN: 26 base32 characters made by DMS, or a
@@ -120,10 +121,10 @@ var resourceIDPattern = regexp.MustCompile(`^(?:[A-Z2-7]{26}|[A-Za-z][A-Za-z0-9-
 
 // parseARN returns the id of a DMS ARN of type typ in this region and account. ok is false for
 // an ARN of another type, region or account, or for text that is not an ARN at all.
-func (f *Facade) parseARN(account, arn, typ string) (string, bool) {
+func (f *Facade) parseARN(sc scope.Scope, arn, typ string) (string, bool) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 7 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "dms" ||
-		parts[3] != f.Region || parts[4] != account || parts[5] != typ || !resourceIDPattern.MatchString(parts[6]) {
+		parts[3] != sc.Region || parts[4] != sc.Account || parts[5] != typ || !resourceIDPattern.MatchString(parts[6]) {
 		return "", false
 	}
 	return parts[6], true
@@ -255,11 +256,11 @@ func (f *Facade) encodeMarker(scope string, p page) (*string, error) {
 }
 
 // listAll reads every resource of kind k of the account, oldest first.
-func listAll(ctx context.Context, tx *store.Tx, account string, k resources.Kind) ([]resources.Record, error) {
+func listAll(ctx context.Context, tx *store.Tx, sc scope.Scope, k resources.Kind) ([]resources.Record, error) {
 	var all []resources.Record
 	after := ""
 	for {
-		recs, more, err := resources.List(ctx, tx, account, k, resources.ListQuery{After: after, Limit: 500})
+		recs, more, err := resources.List(ctx, tx, sc, k, resources.ListQuery{After: after, Limit: 500})
 		if err != nil {
 			return nil, err
 		}
@@ -272,10 +273,10 @@ func listAll(ctx context.Context, tx *store.Tx, account string, k resources.Kind
 }
 
 // latestRun returns the newest run of a source that satisfies keep, or nil.
-func (f *Facade) latestRun(ctx context.Context, account, sourceID string, keep func(runs.Run) bool) (*runs.Run, error) {
+func (f *Facade) latestRun(ctx context.Context, sc scope.Scope, sourceID string, keep func(runs.Run) bool) (*runs.Run, error) {
 	after := ""
 	for {
-		list, next, err := f.Runs.List(ctx, runs.ListQuery{AccountID: account, SourceID: sourceID, Limit: 50, After: after})
+		list, next, err := f.Runs.List(ctx, runs.ListQuery{Scope: sc, SourceID: sourceID, Limit: 50, After: after})
 		if err != nil {
 			return nil, err
 		}

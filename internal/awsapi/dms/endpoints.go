@@ -14,6 +14,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -230,10 +231,10 @@ type Endpoint struct {
 	S3Settings                *S3Settings         `json:",omitempty"`
 }
 
-func (f *Facade) endpointShape(account string, r resources.Record, d *endpointDoc, status string) *Endpoint {
+func (f *Facade) endpointShape(sc scope.Scope, r resources.Record, d *endpointDoc, status string) *Endpoint {
 	e := &Endpoint{
 		EndpointIdentifier: d.Identifier, EndpointType: d.Type, EngineName: d.Engine,
-		EngineDisplayName: engineDisplayNames[d.Engine], EndpointArn: f.arn(account, arnEndpoint, r.ID),
+		EngineDisplayName: engineDisplayNames[d.Engine], EndpointArn: f.arn(sc, arnEndpoint, r.ID),
 		Status: status, Username: nonEmpty(d.Username), ServerName: nonEmpty(d.ServerName),
 		DatabaseName: nonEmpty(d.DatabaseName), ExtraConnectionAttributes: nonEmpty(d.ExtraConnectionAttributes),
 		KmsKeyId: nonEmpty(d.KmsKeyId), CertificateArn: nonEmpty(d.CertificateArn), SslMode: d.SslMode,
@@ -432,7 +433,7 @@ func (d *endpointDoc) connectionProblem() string {
 }
 
 // sealPassword keeps the password the request gives (the settings' wins), sealed.
-func (f *Facade) sealPassword(account string, d *endpointDoc, in *endpointFields) {
+func (f *Facade) sealPassword(sc scope.Scope, d *endpointDoc, in *endpointFields) {
 	pw := in.Password
 	if in.PostgreSQLSettings != nil && in.PostgreSQLSettings.Password != nil {
 		pw = in.PostgreSQLSettings.Password
@@ -451,7 +452,7 @@ func (f *Facade) sealPassword(account string, d *endpointDoc, in *endpointFields
 	case *pw == "":
 		d.SealedPassword = ""
 	default:
-		d.SealedPassword = discovery.SealPassword(f.Master, account, *pw)
+		d.SealedPassword = discovery.SealPassword(f.Master, sc.Account, *pw)
 	}
 }
 
@@ -479,7 +480,7 @@ func (f *Facade) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (*
 	if err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	d := &endpointDoc{
 		Identifier: strings.ToLower(*in.EndpointIdentifier), Type: strings.ToLower(*in.EndpointType), Engine: engine,
 		Username: deref(in.Username), ServerName: deref(in.ServerName), Port: deref(in.Port), DatabaseName: deref(in.DatabaseName),
@@ -491,32 +492,32 @@ func (f *Facade) CreateEndpoint(ctx context.Context, in *CreateEndpointInput) (*
 	if err := checkEndpoint(d); err != nil {
 		return nil, err
 	}
-	f.sealPassword(account, d, &in.endpointFields)
+	f.sealPassword(sc, d, &in.endpointFields)
 	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, UniqueName: true, CreatedAt: now}
 	if in.ResourceIdentifier != nil {
 		rec.ID = *in.ResourceIdentifier // kept as given: it ends the ARN
 	}
 	err = f.DB.Tx(ctx, func(tx *store.Tx) error {
-		if old, err := resources.GetByName(ctx, tx, account, kindEndpoint, d.Identifier); err == nil {
+		if old, err := resources.GetByName(ctx, tx, sc, kindEndpoint, d.Identifier); err == nil {
 			return awsapi.Errorf(400, codeAlreadyExists, "The endpoint identifier %s already exists.", d.Identifier).
-				WithField("resourceArn", f.arn(account, arnEndpoint, old.ID))
+				WithField("resourceArn", f.arn(sc, arnEndpoint, old.ID))
 		} else if !isNotFound(err) {
 			return err
 		}
-		err := resources.Insert(ctx, tx, account, kindEndpoint, rec, d)
+		err := resources.Insert(ctx, tx, sc, kindEndpoint, rec, d)
 		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
 			return awsapi.Errorf(400, codeAlreadyExists, "The endpoint identifier %s already exists.", d.Identifier)
 		}
 		if errors.Is(err, resources.ErrExists) {
 			return awsapi.Errorf(400, codeAlreadyExists, "An endpoint with the resource identifier %s already exists.", rec.ID).
-				WithField("resourceArn", f.arn(account, arnEndpoint, rec.ID))
+				WithField("resourceArn", f.arn(sc, arnEndpoint, rec.ID))
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &EndpointOutput{Endpoint: f.endpointShape(account, rec, d, "active")}, nil
+	return &EndpointOutput{Endpoint: f.endpointShape(sc, rec, d, "active")}, nil
 }
 
 func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*EndpointOutput, error) {
@@ -531,18 +532,18 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 			return nil, err
 		}
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	var out *Endpoint
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		r, d, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		r, d, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err != nil {
 			return err
 		}
 		if in.EndpointIdentifier != nil && strings.ToLower(*in.EndpointIdentifier) != d.Identifier {
 			d.Identifier = strings.ToLower(*in.EndpointIdentifier)
-			if old, err := resources.GetByName(ctx, tx, account, kindEndpoint, d.Identifier); err == nil {
+			if old, err := resources.GetByName(ctx, tx, sc, kindEndpoint, d.Identifier); err == nil {
 				return awsapi.Errorf(400, codeAlreadyExists, "The endpoint identifier %s already exists.", d.Identifier).
-					WithField("resourceArn", f.arn(account, arnEndpoint, old.ID))
+					WithField("resourceArn", f.arn(sc, arnEndpoint, old.ID))
 			} else if !isNotFound(err) {
 				return err
 			}
@@ -605,15 +606,15 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 		if err := checkEndpoint(d); err != nil {
 			return err
 		}
-		f.sealPassword(account, d, &in.endpointFields)
-		err = resources.Update(ctx, tx, account, kindEndpoint, r.ID, d.Identifier, d, now)
+		f.sealPassword(sc, d, &in.endpointFields)
+		err = resources.Update(ctx, tx, sc, kindEndpoint, r.ID, d.Identifier, d, now)
 		if errors.Is(err, resources.ErrNameTaken) {
 			return awsapi.Errorf(400, codeAlreadyExists, "The endpoint identifier %s already exists.", d.Identifier)
 		}
 		if err != nil {
 			return err
 		}
-		out = f.endpointShape(account, r, d, "active")
+		out = f.endpointShape(sc, r, d, "active")
 		return nil
 	})
 	if err != nil {
@@ -662,29 +663,29 @@ func (f *Facade) DeleteEndpoint(ctx context.Context, in *DeleteEndpointInput) (*
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var out *Endpoint
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		r, d, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		r, d, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err != nil {
 			return err
 		}
-		if err := resources.Delete(ctx, tx, account, kindEndpoint, r.ID); err != nil {
+		if err := resources.Delete(ctx, tx, sc, kindEndpoint, r.ID); err != nil {
 			return err
 		}
-		conns, _, err := resources.List(ctx, tx, account, kindConnection, resources.ListQuery{ParentID: &r.ID, Limit: 10000})
+		conns, _, err := resources.List(ctx, tx, sc, kindConnection, resources.ListQuery{ParentID: &r.ID, Limit: 10000})
 		if err != nil {
 			return err
 		}
 		for _, c := range conns {
-			if err := resources.Delete(ctx, tx, account, kindConnection, c.ID); err != nil {
+			if err := resources.Delete(ctx, tx, sc, kindConnection, c.ID); err != nil {
 				return err
 			}
 		}
-		if err := resources.Delete(ctx, tx, account, kindRefresh, r.ID); err != nil && !isNotFound(err) {
+		if err := resources.Delete(ctx, tx, sc, kindRefresh, r.ID); err != nil && !isNotFound(err) {
 			return err
 		}
-		out = f.endpointShape(account, r, d, "deleting")
+		out = f.endpointShape(sc, r, d, "deleting")
 		return nil
 	})
 	if err != nil {
@@ -715,15 +716,15 @@ func (f *Facade) DescribeEndpoints(ctx context.Context, in *DescribeEndpointsInp
 	if err != nil {
 		return nil, err
 	}
-	account := core.Account(ctx)
-	scope := scopeOf(account, "DescribeEndpoints", in.Filters)
+	sc := core.Scope(ctx)
+	scope := scopeOf(sc, "DescribeEndpoints", in.Filters)
 	var p page
 	if err := f.decodeMarker(scope, in.Marker, &p); err != nil {
 		return nil, err
 	}
 	out := &DescribeEndpointsOutput{Endpoints: []*Endpoint{}}
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		all, err := listAll(ctx, tx, account, kindEndpoint)
+		all, err := listAll(ctx, tx, sc, kindEndpoint)
 		if err != nil {
 			return err
 		}
@@ -737,7 +738,7 @@ func (f *Facade) DescribeEndpoints(ctx context.Context, in *DescribeEndpointsInp
 			if err := r.Decode(&d); err != nil {
 				return err
 			}
-			arn := f.arn(account, arnEndpoint, r.ID)
+			arn := f.arn(sc, arnEndpoint, r.ID)
 			if !matches(fs, "endpoint-arn", arn) || !matchesFold(fs, "endpoint-type", d.Type) ||
 				!matchesFold(fs, "endpoint-id", d.Identifier) || !matchesFold(fs, "engine-name", d.Engine) {
 				continue
@@ -746,7 +747,7 @@ func (f *Facade) DescribeEndpoints(ctx context.Context, in *DescribeEndpointsInp
 				out.Marker, err = f.encodeMarker(scope, page{After: lastID})
 				return err
 			}
-			out.Endpoints = append(out.Endpoints, f.endpointShape(account, r, &d, "active"))
+			out.Endpoints = append(out.Endpoints, f.endpointShape(sc, r, &d, "active"))
 			lastID = r.ID
 		}
 		return nil
@@ -761,12 +762,12 @@ func (f *Facade) DescribeEndpoints(ctx context.Context, in *DescribeEndpointsInp
 }
 
 // getEndpoint reads the endpoint an ARN names, or answers ResourceNotFoundFault.
-func (f *Facade) getEndpoint(ctx context.Context, tx *store.Tx, account, arn string) (resources.Record, *endpointDoc, error) {
-	id, ok := f.parseARN(account, arn, arnEndpoint)
+func (f *Facade) getEndpoint(ctx context.Context, tx *store.Tx, sc scope.Scope, arn string) (resources.Record, *endpointDoc, error) {
+	id, ok := f.parseARN(sc, arn, arnEndpoint)
 	if !ok {
 		return resources.Record{}, nil, notFound("Endpoint could not be found.")
 	}
-	r, err := resources.Get(ctx, tx, account, kindEndpoint, id)
+	r, err := resources.Get(ctx, tx, sc, kindEndpoint, id)
 	if isNotFound(err) {
 		return r, nil, notFound("Endpoint could not be found.")
 	}

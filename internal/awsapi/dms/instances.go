@@ -11,6 +11,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -101,10 +102,10 @@ type ReplicationInstance struct {
 }
 
 // instanceShape is the instance as DMS answers it; group is its subnet group's shape (subnetGroupShape).
-func (f *Facade) instanceShape(account string, r resources.Record, d *instanceDoc, status string, group *ReplicationSubnetGroup) *ReplicationInstance {
+func (f *Facade) instanceShape(sc scope.Scope, r resources.Record, d *instanceDoc, status string, group *ReplicationSubnetGroup) *ReplicationInstance {
 	ri := &ReplicationInstance{
 		ReplicationInstanceIdentifier: d.Identifier, ReplicationInstanceClass: d.Class,
-		ReplicationInstanceStatus: status, ReplicationInstanceArn: f.arn(account, arnInstance, r.ID),
+		ReplicationInstanceStatus: status, ReplicationInstanceArn: f.arn(sc, arnInstance, r.ID),
 		AllocatedStorage: d.AllocatedStorage, InstanceCreateTime: awsapi.EpochSeconds(d.CreatedAt),
 		AvailabilityZone: d.AvailabilityZone, AutoMinorVersionUpgrade: d.AutoMinorVersionUpgrade,
 		EngineVersion: d.EngineVersion, MultiAZ: d.MultiAZ, PubliclyAccessible: d.PubliclyAccessible,
@@ -183,7 +184,7 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 	if err := checkIdentifier("ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier, 63); err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	d := &instanceDoc{
 		Identifier: strings.ToLower(in.ReplicationInstanceIdentifier), Class: in.ReplicationInstanceClass,
 		AllocatedStorage: 50, AvailabilityZone: in.AvailabilityZone, DnsNameServers: in.DnsNameServers,
@@ -203,7 +204,7 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 		d.AutoMinorVersionUpgrade = *in.AutoMinorVersionUpgrade
 	}
 	if d.AvailabilityZone == "" {
-		d.AvailabilityZone = f.Region + "a"
+		d.AvailabilityZone = sc.Region + "a"
 	}
 	if d.EngineVersion == "" {
 		d.EngineVersion = "3.5.3"
@@ -224,44 +225,44 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 	var group *ReplicationSubnetGroup
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
 		if d.SubnetGroup != defaultSubnetGroup {
-			if _, _, err := f.getSubnetGroup(ctx, tx, account, d.SubnetGroup); err != nil {
+			if _, _, err := f.getSubnetGroup(ctx, tx, sc, d.SubnetGroup); err != nil {
 				return err
 			}
 		}
 		var err error
-		if group, err = f.subnetGroupOf(ctx, tx, account, d.SubnetGroup); err != nil {
+		if group, err = f.subnetGroupOf(ctx, tx, sc, d.SubnetGroup); err != nil {
 			return err
 		}
-		if old, err := resources.GetByName(ctx, tx, account, kindInstance, d.Identifier); err == nil {
+		if old, err := resources.GetByName(ctx, tx, sc, kindInstance, d.Identifier); err == nil {
 			var od instanceDoc
 			if err := old.Decode(&od); err != nil {
 				return err
 			}
 			if !od.gone(now) {
 				return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier).
-					WithField("resourceArn", f.arn(account, arnInstance, old.ID))
+					WithField("resourceArn", f.arn(sc, arnInstance, old.ID))
 			}
 			// A deleted instance that no longer shows frees its identifier.
-			if err := resources.Delete(ctx, tx, account, kindInstance, old.ID); err != nil {
+			if err := resources.Delete(ctx, tx, sc, kindInstance, old.ID); err != nil {
 				return err
 			}
 		} else if !isNotFound(err) {
 			return err
 		}
-		err = resources.Insert(ctx, tx, account, kindInstance, rec, d)
+		err = resources.Insert(ctx, tx, sc, kindInstance, rec, d)
 		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
 			return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier)
 		}
 		if errors.Is(err, resources.ErrExists) {
 			return awsapi.Errorf(400, codeAlreadyExists, "A replication instance with the resource identifier %s already exists.", in.ResourceIdentifier).
-				WithField("resourceArn", f.arn(account, arnInstance, rec.ID))
+				WithField("resourceArn", f.arn(sc, arnInstance, rec.ID))
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ReplicationInstanceOutput{ReplicationInstance: f.instanceShape(account, rec, d, statusCreating, group)}, nil
+	return &ReplicationInstanceOutput{ReplicationInstance: f.instanceShape(sc, rec, d, statusCreating, group)}, nil
 }
 
 // DescribeReplicationInstancesInput is the DescribeReplicationInstances request.
@@ -286,8 +287,8 @@ func (f *Facade) DescribeReplicationInstances(ctx context.Context, in *DescribeR
 	if err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
-	scope := scopeOf(account, "DescribeReplicationInstances", in.Filters)
+	sc, now := core.Scope(ctx), f.now()
+	scope := scopeOf(sc, "DescribeReplicationInstances", in.Filters)
 	var p page
 	if err := f.decodeMarker(scope, in.Marker, &p); err != nil {
 		return nil, err
@@ -296,7 +297,7 @@ func (f *Facade) DescribeReplicationInstances(ctx context.Context, in *DescribeR
 	err = f.DB.Tx(ctx, func(tx *store.Tx) error {
 		out.ReplicationInstances = out.ReplicationInstances[:0]
 		out.Marker = nil
-		all, err := listAll(ctx, tx, account, kindInstance)
+		all, err := listAll(ctx, tx, sc, kindInstance)
 		if err != nil {
 			return err
 		}
@@ -313,7 +314,7 @@ func (f *Facade) DescribeReplicationInstances(ctx context.Context, in *DescribeR
 			if d.gone(now) {
 				continue
 			}
-			arn := f.arn(account, arnInstance, r.ID)
+			arn := f.arn(sc, arnInstance, r.ID)
 			if !matches(fs, "replication-instance-arn", arn) || !matchesFold(fs, "replication-instance-id", d.Identifier) ||
 				!matches(fs, "replication-instance-class", d.Class) || !matches(fs, "engine-version", d.EngineVersion) {
 				continue
@@ -332,15 +333,15 @@ func (f *Facade) DescribeReplicationInstances(ctx context.Context, in *DescribeR
 				d.Reported = true
 			}
 			if status != statusAvailable {
-				if err := resources.Update(ctx, tx, account, kindInstance, r.ID, r.Name, &d, now); err != nil {
+				if err := resources.Update(ctx, tx, sc, kindInstance, r.ID, r.Name, &d, now); err != nil {
 					return err
 				}
 			}
-			group, err := f.subnetGroupOf(ctx, tx, account, d.SubnetGroup)
+			group, err := f.subnetGroupOf(ctx, tx, sc, d.SubnetGroup)
 			if err != nil {
 				return err
 			}
-			ri := f.instanceShape(account, r, &d, d.status(now), group)
+			ri := f.instanceShape(sc, r, &d, d.status(now), group)
 			out.ReplicationInstances = append(out.ReplicationInstances, ri)
 			lastID = r.ID
 		}
@@ -366,10 +367,10 @@ func (f *Facade) DeleteReplicationInstance(ctx context.Context, in *DeleteReplic
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	var out *ReplicationInstance
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		r, d, err := f.getInstance(ctx, tx, account, in.ReplicationInstanceArn)
+		r, d, err := f.getInstance(ctx, tx, sc, in.ReplicationInstanceArn)
 		if err != nil {
 			return err
 		}
@@ -378,11 +379,11 @@ func (f *Facade) DeleteReplicationInstance(ctx context.Context, in *DeleteReplic
 		}
 		// The instance reads "deleting" for a while, then is gone (instanceDoc.gone).
 		d.DeletingAt = &now
-		if err := resources.Update(ctx, tx, account, kindInstance, r.ID, r.Name, d, now); err != nil {
+		if err := resources.Update(ctx, tx, sc, kindInstance, r.ID, r.Name, d, now); err != nil {
 			return err
 		}
 		// Connections of the instance go with it (DMS drops them too).
-		conns, err := listAll(ctx, tx, account, kindConnection)
+		conns, err := listAll(ctx, tx, sc, kindConnection)
 		if err != nil {
 			return err
 		}
@@ -392,16 +393,16 @@ func (f *Facade) DeleteReplicationInstance(ctx context.Context, in *DeleteReplic
 				return err
 			}
 			if cd.InstanceID == r.ID {
-				if err := resources.Delete(ctx, tx, account, kindConnection, c.ID); err != nil {
+				if err := resources.Delete(ctx, tx, sc, kindConnection, c.ID); err != nil {
 					return err
 				}
 			}
 		}
-		group, err := f.subnetGroupOf(ctx, tx, account, d.SubnetGroup)
+		group, err := f.subnetGroupOf(ctx, tx, sc, d.SubnetGroup)
 		if err != nil {
 			return err
 		}
-		out = f.instanceShape(account, r, d, statusDeleting, group)
+		out = f.instanceShape(sc, r, d, statusDeleting, group)
 		return nil
 	})
 	if err != nil {
@@ -411,12 +412,12 @@ func (f *Facade) DeleteReplicationInstance(ctx context.Context, in *DeleteReplic
 }
 
 // getInstance reads the instance an ARN names, or answers ResourceNotFoundFault.
-func (f *Facade) getInstance(ctx context.Context, tx *store.Tx, account, arn string) (resources.Record, *instanceDoc, error) {
-	id, ok := f.parseARN(account, arn, arnInstance)
+func (f *Facade) getInstance(ctx context.Context, tx *store.Tx, sc scope.Scope, arn string) (resources.Record, *instanceDoc, error) {
+	id, ok := f.parseARN(sc, arn, arnInstance)
 	if !ok {
 		return resources.Record{}, nil, notFound("Replication instance could not be found.")
 	}
-	r, err := resources.Get(ctx, tx, account, kindInstance, id)
+	r, err := resources.Get(ctx, tx, sc, kindInstance, id)
 	if isNotFound(err) {
 		return r, nil, notFound("Replication instance could not be found.")
 	}
@@ -433,8 +434,8 @@ func (f *Facade) getInstance(ctx context.Context, tx *store.Tx, account, arn str
 	return r, &d, nil
 }
 
-// scopeOf binds a Marker to the account, the operation and its filters.
-func scopeOf(account, op string, fs []Filter) string {
+// scopeOf binds a Marker to the account and region, the operation and its filters.
+func scopeOf(sc scope.Scope, op string, fs []Filter) string {
 	b, _ := json.Marshal(fs)
-	return account + "/" + op + "/" + string(b)
+	return sc.String() + "/" + op + "/" + string(b)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/connector"
 	"github.com/surveyorhq/surveyor/internal/connector/files"
 	"github.com/surveyorhq/surveyor/internal/discovery"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 )
 
@@ -178,13 +179,13 @@ func defaultS3Secret(bucket string) string { return "s3/" + bucket }
 // runConfig is the discovery configuration of runs over the endpoint. An s3 endpoint whose
 // ExtraConnectionAttributes name no secret takes the secret s3/<bucket> when it exists now, and
 // reads the bucket anonymously otherwise.
-func (f *Facade) runConfig(ctx context.Context, account string, d *endpointDoc) (discovery.Config, error) {
+func (f *Facade) runConfig(ctx context.Context, sc scope.Scope, d *endpointDoc) (discovery.Config, error) {
 	cfg := d.config()
 	if d.Engine != engineS3 || cfg.SecretID != "" || d.S3Settings == nil {
 		return cfg, nil
 	}
 	name := defaultS3Secret(deref(d.S3Settings.BucketName))
-	_, err := f.Secrets.Describe(ctx, account, name)
+	_, err := f.Secrets.Describe(ctx, sc, name)
 	switch {
 	case err == nil:
 		cfg.SecretID = name

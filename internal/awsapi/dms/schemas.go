@@ -66,25 +66,25 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	var ed *endpointDoc
 	var endpointArn, instanceArn string
 	var conn connectionDoc
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		er, d, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		er, d, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err != nil {
 			return err
 		}
-		ir, id, err := f.getInstance(ctx, tx, account, in.ReplicationInstanceArn)
+		ir, id, err := f.getInstance(ctx, tx, sc, in.ReplicationInstanceArn)
 		if err != nil {
 			return err
 		}
 		if st := id.status(now); st != statusAvailable {
 			return invalidState("Replication instance %s is not available (its status is %s).", id.Identifier, st)
 		}
-		ed, endpointArn, instanceArn = d, f.arn(account, arnEndpoint, er.ID), f.arn(account, arnInstance, ir.ID)
+		ed, endpointArn, instanceArn = d, f.arn(sc, arnEndpoint, er.ID), f.arn(sc, arnInstance, ir.ID)
 		conn = connectionDoc{EndpointID: er.ID, InstanceID: ir.ID}
-		if rec, err := resources.Get(ctx, tx, account, kindConnection, er.ID+"-"+ir.ID); err == nil {
+		if rec, err := resources.Get(ctx, tx, sc, kindConnection, er.ID+"-"+ir.ID); err == nil {
 			return rec.Decode(&conn)
 		} else if !isNotFound(err) {
 			return err
@@ -94,7 +94,7 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 	if err != nil {
 		return nil, err
 	}
-	st, _, test, err := f.connectionStatus(ctx, account, conn)
+	st, _, test, err := f.connectionStatus(ctx, sc, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 		return nil, invalidState("Test connection for replication instance %s and endpoint %s should be successful for refreshing schemas (the connection status is %s).",
 			instanceArn, endpointArn, word)
 	}
-	cfg, err := f.runConfig(ctx, account, ed)
+	cfg, err := f.runConfig(ctx, sc, ed)
 	if err != nil {
 		return nil, err
 	}
@@ -118,15 +118,15 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 	out := &RefreshSchemasStatus{EndpointArn: endpointArn, ReplicationInstanceArn: instanceArn, Status: refreshRefreshing}
 	err = f.Tx(ctx, func(tx *store.Tx) error {
 		// The endpoint may have gone since the checks.
-		er, _, err := f.getEndpoint(ctx, tx, account, endpointArn)
+		er, _, err := f.getEndpoint(ctx, tx, sc, endpointArn)
 		if err != nil {
 			return err
 		}
-		_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{AccountID: account, SourceID: refreshSource(endpointArn),
+		_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{Scope: sc, SourceID: refreshSource(endpointArn),
 			Job: discovery.JobDiscover, Type: "PRIORITIZED", Config: raw})
 		var active *runs.ActiveRunError
 		if errors.As(err, &active) {
-			prev, err := resources.Get(ctx, tx, account, kindRefresh, er.ID)
+			prev, err := resources.Get(ctx, tx, sc, kindRefresh, er.ID)
 			if err == nil {
 				var d refreshDoc
 				if err := prev.Decode(&d); err != nil {
@@ -140,16 +140,16 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 			return err
 		}
 		doc := refreshDoc{InstanceArn: instanceArn}
-		err = resources.Update(ctx, tx, account, kindRefresh, er.ID, er.ID, doc, now)
+		err = resources.Update(ctx, tx, sc, kindRefresh, er.ID, er.ID, doc, now)
 		if isNotFound(err) {
-			err = resources.Insert(ctx, tx, account, kindRefresh, resources.Record{ID: er.ID, Name: er.ID, ParentID: er.ID, CreatedAt: now}, doc)
+			err = resources.Insert(ctx, tx, sc, kindRefresh, resources.Record{ID: er.ID, Name: er.ID, ParentID: er.ID, CreatedAt: now}, doc)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	last, err := f.latestRun(ctx, account, refreshSource(endpointArn), succeeded)
+	last, err := f.latestRun(ctx, sc, refreshSource(endpointArn), succeeded)
 	if err != nil {
 		return nil, err
 	}
@@ -170,16 +170,16 @@ func (f *Facade) DescribeRefreshSchemasStatus(ctx context.Context, in *DescribeR
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var endpointArn string
 	var rd refreshDoc
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		er, _, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		er, _, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err != nil {
 			return err
 		}
-		endpointArn = f.arn(account, arnEndpoint, er.ID)
-		r, err := resources.Get(ctx, tx, account, kindRefresh, er.ID)
+		endpointArn = f.arn(sc, arnEndpoint, er.ID)
+		r, err := resources.Get(ctx, tx, sc, kindRefresh, er.ID)
 		if isNotFound(err) {
 			return invalidState("The schemas of endpoint %s have not been refreshed; call RefreshSchemas first.", endpointArn)
 		}
@@ -191,7 +191,7 @@ func (f *Facade) DescribeRefreshSchemasStatus(ctx context.Context, in *DescribeR
 	if err != nil {
 		return nil, err
 	}
-	latest, err := f.latestRun(ctx, account, refreshSource(endpointArn), nil)
+	latest, err := f.latestRun(ctx, sc, refreshSource(endpointArn), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (f *Facade) DescribeRefreshSchemasStatus(ctx context.Context, in *DescribeR
 	}
 	last := latest
 	if !succeeded(*latest) {
-		if last, err = f.latestRun(ctx, account, refreshSource(endpointArn), succeeded); err != nil {
+		if last, err = f.latestRun(ctx, sc, refreshSource(endpointArn), succeeded); err != nil {
 			return nil, err
 		}
 	}
@@ -244,26 +244,26 @@ func (f *Facade) DescribeSchemas(ctx context.Context, in *DescribeSchemasInput) 
 	if err != nil {
 		return nil, err
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	var endpointArn string
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		er, _, err := f.getEndpoint(ctx, tx, account, in.EndpointArn)
+		er, _, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err == nil {
-			endpointArn = f.arn(account, arnEndpoint, er.ID)
+			endpointArn = f.arn(sc, arnEndpoint, er.ID)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	scope := account + "/DescribeSchemas/" + endpointArn
+	scope := sc.String() + "/DescribeSchemas/" + endpointArn
 	var p page
 	if err := f.decodeMarker(scope, in.Marker, &p); err != nil {
 		return nil, err
 	}
 	var run *runs.Run
 	if p.Run != "" {
-		r, err := f.Runs.Get(ctx, account, p.Run)
+		r, err := f.Runs.Get(ctx, sc, p.Run)
 		if errors.Is(err, runs.ErrNotFound) {
 			return nil, invalid("The Marker is no longer valid; start again without it.")
 		}
@@ -271,7 +271,7 @@ func (f *Facade) DescribeSchemas(ctx context.Context, in *DescribeSchemasInput) 
 			return nil, err
 		}
 		run = &r
-	} else if run, err = f.latestRun(ctx, account, refreshSource(endpointArn), succeeded); err != nil {
+	} else if run, err = f.latestRun(ctx, sc, refreshSource(endpointArn), succeeded); err != nil {
 		return nil, err
 	}
 	if run == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -66,34 +67,34 @@ type ReplicationSubnetGroup struct {
 }
 
 // vpcID is the one VPC an account's subnets are in here.
-func (f *Facade) vpcID(account string) string {
-	sum := sha256.Sum256([]byte("vpc\x00" + account + "\x00" + f.Region))
+func (f *Facade) vpcID(sc scope.Scope) string {
+	sum := sha256.Sum256([]byte("vpc\x00" + sc.Account + "\x00" + sc.Region))
 	return "vpc-" + hex.EncodeToString(sum[:])[:17]
 }
 
-func (f *Facade) subnetGroupShape(account string, d *subnetGroupDoc) *ReplicationSubnetGroup {
+func (f *Facade) subnetGroupShape(sc scope.Scope, d *subnetGroupDoc) *ReplicationSubnetGroup {
 	g := &ReplicationSubnetGroup{ReplicationSubnetGroupIdentifier: d.Identifier, ReplicationSubnetGroupDescription: d.Description,
-		VpcId: f.vpcID(account), SubnetGroupStatus: "Complete", Subnets: []Subnet{}, SupportedNetworkTypes: []string{"IPV4"}}
+		VpcId: f.vpcID(sc), SubnetGroupStatus: "Complete", Subnets: []Subnet{}, SupportedNetworkTypes: []string{"IPV4"}}
 	for i, id := range d.SubnetIDs {
 		g.Subnets = append(g.Subnets, Subnet{SubnetIdentifier: id, SubnetStatus: "Active",
-			SubnetAvailabilityZone: &AvailabilityZone{Name: f.Region + string("abc"[i%3])}})
+			SubnetAvailabilityZone: &AvailabilityZone{Name: sc.Region + string("abc"[i%3])}})
 	}
 	return g
 }
 
 // defaultSubnetGroupShape is the implicit "default" group.
-func (f *Facade) defaultSubnetGroupShape(account string) *ReplicationSubnetGroup {
+func (f *Facade) defaultSubnetGroupShape(sc scope.Scope) *ReplicationSubnetGroup {
 	return &ReplicationSubnetGroup{ReplicationSubnetGroupIdentifier: defaultSubnetGroup, ReplicationSubnetGroupDescription: "default",
-		VpcId: f.vpcID(account), SubnetGroupStatus: "Complete", Subnets: []Subnet{}, SupportedNetworkTypes: []string{"IPV4"}}
+		VpcId: f.vpcID(sc), SubnetGroupStatus: "Complete", Subnets: []Subnet{}, SupportedNetworkTypes: []string{"IPV4"}}
 }
 
 // subnetGroupOf is the shape of the group an instance names ("default" or a stored group; a
 // group deleted since is shown by its identifier only).
-func (f *Facade) subnetGroupOf(ctx context.Context, tx *store.Tx, account, id string) (*ReplicationSubnetGroup, error) {
+func (f *Facade) subnetGroupOf(ctx context.Context, tx *store.Tx, sc scope.Scope, id string) (*ReplicationSubnetGroup, error) {
 	if id == defaultSubnetGroup || id == "" {
-		return f.defaultSubnetGroupShape(account), nil
+		return f.defaultSubnetGroupShape(sc), nil
 	}
-	rec, err := resources.Get(ctx, tx, account, kindSubnetGroup, id)
+	rec, err := resources.Get(ctx, tx, sc, kindSubnetGroup, id)
 	if isNotFound(err) {
 		return &ReplicationSubnetGroup{ReplicationSubnetGroupIdentifier: id}, nil
 	}
@@ -104,7 +105,7 @@ func (f *Facade) subnetGroupOf(ctx context.Context, tx *store.Tx, account, id st
 	if err := rec.Decode(&d); err != nil {
 		return nil, err
 	}
-	return f.subnetGroupShape(account, &d), nil
+	return f.subnetGroupShape(sc, &d), nil
 }
 
 // checkSubnetGroupID validates an identifier and returns it lower-cased.
@@ -174,21 +175,21 @@ func (f *Facade) CreateReplicationSubnetGroup(ctx context.Context, in *CreateRep
 	if err := checkSubnets(in.SubnetIds); err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	d := &subnetGroupDoc{Identifier: id, Description: deref(in.ReplicationSubnetGroupDescription), SubnetIDs: in.SubnetIds,
 		CreatedAt: now, Tags: mergeTags(nil, in.Tags)}
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		err := resources.Insert(ctx, tx, account, kindSubnetGroup, resources.Record{ID: id, Name: id, UniqueName: true, CreatedAt: now}, d)
+		err := resources.Insert(ctx, tx, sc, kindSubnetGroup, resources.Record{ID: id, Name: id, UniqueName: true, CreatedAt: now}, d)
 		if errors.Is(err, resources.ErrExists) || errors.Is(err, resources.ErrNameTaken) {
 			return awsapi.Errorf(400, codeAlreadyExists, "The Replication Subnet Group already exists.").
-				WithField("resourceArn", f.arn(account, arnSubnetGroup, id))
+				WithField("resourceArn", f.arn(sc, arnSubnetGroup, id))
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ReplicationSubnetGroupOutput{ReplicationSubnetGroup: f.subnetGroupShape(account, d)}, nil
+	return &ReplicationSubnetGroupOutput{ReplicationSubnetGroup: f.subnetGroupShape(sc, d)}, nil
 }
 
 // ModifyReplicationSubnetGroupInput is the ModifyReplicationSubnetGroup request.
@@ -209,10 +210,10 @@ func (f *Facade) ModifyReplicationSubnetGroup(ctx context.Context, in *ModifyRep
 	if err := checkSubnets(in.SubnetIds); err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	var out *ReplicationSubnetGroup
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		rec, d, err := f.getSubnetGroup(ctx, tx, account, id)
+		rec, d, err := f.getSubnetGroup(ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}
@@ -220,10 +221,10 @@ func (f *Facade) ModifyReplicationSubnetGroup(ctx context.Context, in *ModifyRep
 		if in.ReplicationSubnetGroupDescription != nil {
 			d.Description = *in.ReplicationSubnetGroupDescription
 		}
-		if err := resources.Update(ctx, tx, account, kindSubnetGroup, rec.ID, rec.Name, d, now); err != nil {
+		if err := resources.Update(ctx, tx, sc, kindSubnetGroup, rec.ID, rec.Name, d, now); err != nil {
 			return err
 		}
-		out = f.subnetGroupShape(account, d)
+		out = f.subnetGroupShape(sc, d)
 		return nil
 	})
 	if err != nil {
@@ -244,13 +245,13 @@ func (f *Facade) DeleteReplicationSubnetGroup(ctx context.Context, in *DeleteRep
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	account, now := core.Account(ctx), f.now()
+	sc, now := core.Scope(ctx), f.now()
 	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		rec, _, err := f.getSubnetGroup(ctx, tx, account, id)
+		rec, _, err := f.getSubnetGroup(ctx, tx, sc, id)
 		if err != nil {
 			return err
 		}
-		instances, err := listAll(ctx, tx, account, kindInstance)
+		instances, err := listAll(ctx, tx, sc, kindInstance)
 		if err != nil {
 			return err
 		}
@@ -267,7 +268,7 @@ func (f *Facade) DeleteReplicationSubnetGroup(ctx context.Context, in *DeleteRep
 		if len(users) > 0 {
 			return invalidState("The replication subnet group %s is in use by replication instance(s) %s; delete them first.", id, strings.Join(users, ", "))
 		}
-		return resources.Delete(ctx, tx, account, kindSubnetGroup, rec.ID)
+		return resources.Delete(ctx, tx, sc, kindSubnetGroup, rec.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -297,8 +298,8 @@ func (f *Facade) DescribeReplicationSubnetGroups(ctx context.Context, in *Descri
 	if err != nil {
 		return nil, err
 	}
-	account := core.Account(ctx)
-	scope := scopeOf(account, "DescribeReplicationSubnetGroups", in.Filters)
+	sc := core.Scope(ctx)
+	scope := scopeOf(sc, "DescribeReplicationSubnetGroups", in.Filters)
 	var p page
 	if err := f.decodeMarker(scope, in.Marker, &p); err != nil {
 		return nil, err
@@ -306,7 +307,7 @@ func (f *Facade) DescribeReplicationSubnetGroups(ctx context.Context, in *Descri
 	out := &DescribeReplicationSubnetGroupsOutput{ReplicationSubnetGroups: []*ReplicationSubnetGroup{}}
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		out.ReplicationSubnetGroups, out.Marker = out.ReplicationSubnetGroups[:0], nil
-		recs, _, err := resources.List(ctx, tx, account, kindSubnetGroup, resources.ListQuery{After: p.After, Limit: 1 << 30})
+		recs, _, err := resources.List(ctx, tx, sc, kindSubnetGroup, resources.ListQuery{After: p.After, Limit: 1 << 30})
 		if err != nil {
 			return err
 		}
@@ -323,7 +324,7 @@ func (f *Facade) DescribeReplicationSubnetGroups(ctx context.Context, in *Descri
 				out.Marker, err = f.encodeMarker(scope, page{After: lastID})
 				return err
 			}
-			out.ReplicationSubnetGroups = append(out.ReplicationSubnetGroups, f.subnetGroupShape(account, &d))
+			out.ReplicationSubnetGroups = append(out.ReplicationSubnetGroups, f.subnetGroupShape(sc, &d))
 			lastID = r.ID
 		}
 		return nil
@@ -338,8 +339,8 @@ func (f *Facade) DescribeReplicationSubnetGroups(ctx context.Context, in *Descri
 }
 
 // getSubnetGroup reads a group by identifier (lower case), or answers ResourceNotFoundFault.
-func (f *Facade) getSubnetGroup(ctx context.Context, tx *store.Tx, account, id string) (resources.Record, *subnetGroupDoc, error) {
-	rec, err := resources.Get(ctx, tx, account, kindSubnetGroup, id)
+func (f *Facade) getSubnetGroup(ctx context.Context, tx *store.Tx, sc scope.Scope, id string) (resources.Record, *subnetGroupDoc, error) {
+	rec, err := resources.Get(ctx, tx, sc, kindSubnetGroup, id)
 	if isNotFound(err) {
 		return rec, nil, notFound("Replication subnet group %s could not be found.", id)
 	}
@@ -354,10 +355,10 @@ func (f *Facade) getSubnetGroup(ctx context.Context, tx *store.Tx, account, id s
 }
 
 // subnetGroupARN parses arn:aws:dms:<region>:<account>:subgrp:<identifier>.
-func (f *Facade) subnetGroupARN(account, arn string) (string, bool) {
+func (f *Facade) subnetGroupARN(sc scope.Scope, arn string) (string, bool) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 7 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "dms" ||
-		parts[3] != f.Region || parts[4] != account || parts[5] != arnSubnetGroup || !subnetGroupIDPattern.MatchString(parts[6]) {
+		parts[3] != sc.Region || parts[4] != sc.Account || parts[5] != arnSubnetGroup || !subnetGroupIDPattern.MatchString(parts[6]) {
 		return "", false
 	}
 	return strings.ToLower(parts[6]), true

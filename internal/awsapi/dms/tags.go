@@ -9,6 +9,7 @@ import (
 
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/resources"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -69,11 +70,11 @@ func (f *Facade) ListTagsForResource(ctx context.Context, in *ListTagsForResourc
 	if len(arns) == 0 {
 		return nil, invalid("Either ResourceArn or ResourceArnList must be given.")
 	}
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	out := &ListTagsForResourceOutput{TagList: []Tag{}}
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		for _, arn := range arns {
-			_, _, doc, err := f.taggable(ctx, tx, account, arn)
+			_, _, doc, err := f.taggable(ctx, tx, sc, arn)
 			if err != nil {
 				return err
 			}
@@ -97,9 +98,9 @@ func (f *Facade) ListTagsForResource(ctx context.Context, in *ListTagsForResourc
 
 // editTags rewrites the tags of the resource an ARN names.
 func (f *Facade) editTags(ctx context.Context, arn string, edit func([]tagDoc) []tagDoc) error {
-	account := core.Account(ctx)
+	sc := core.Scope(ctx)
 	return f.DB.Tx(ctx, func(tx *store.Tx) error {
-		r, k, doc, err := f.taggable(ctx, tx, account, arn)
+		r, k, doc, err := f.taggable(ctx, tx, sc, arn)
 		if err != nil {
 			return err
 		}
@@ -115,26 +116,26 @@ func (f *Facade) editTags(ctx context.Context, arn string, edit func([]tagDoc) [
 			return fmt.Errorf("encode tags of %s: %w", arn, err)
 		}
 		doc["tags"] = b
-		return resources.Update(ctx, tx, account, k, r.ID, r.Name, doc, f.now())
+		return resources.Update(ctx, tx, sc, k, r.ID, r.Name, doc, f.now())
 	})
 }
 
 // taggable reads an endpoint, replication instance or replication subnet group by ARN as a raw
 // document.
-func (f *Facade) taggable(ctx context.Context, tx *store.Tx, account, arn string) (resources.Record, resources.Kind, map[string]json.RawMessage, error) {
+func (f *Facade) taggable(ctx context.Context, tx *store.Tx, sc scope.Scope, arn string) (resources.Record, resources.Kind, map[string]json.RawMessage, error) {
 	k, typ := kindEndpoint, arnEndpoint
 	if strings.Contains(arn, ":"+arnInstance+":") {
 		k, typ = kindInstance, arnInstance
 	}
-	id, ok := f.parseARN(account, arn, typ)
+	id, ok := f.parseARN(sc, arn, typ)
 	if strings.Contains(arn, ":"+arnSubnetGroup+":") {
 		k = kindSubnetGroup
-		id, ok = f.subnetGroupARN(account, arn)
+		id, ok = f.subnetGroupARN(sc, arn)
 	}
 	if !ok {
 		return resources.Record{}, k, nil, notFound("Resource %s could not be found.", truncate(arn, 256))
 	}
-	r, err := resources.Get(ctx, tx, account, k, id)
+	r, err := resources.Get(ctx, tx, sc, k, id)
 	if isNotFound(err) {
 		return r, k, nil, notFound("Resource %s could not be found.", truncate(arn, 256))
 	}

@@ -238,7 +238,7 @@ func (f *Facade) TestConnection(ctx context.Context, in *TestConnectionInput) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Discovery.Ping(ctx, sc.Account, cfg); err != nil {
+	if err := f.Discovery.Ping(ctx, sc, cfg); err != nil {
 		return nil, testFailure(ctx, err)
 	}
 	return nil, nil

@@ -68,7 +68,7 @@ func (c consoleSources) RunNow(ctx context.Context, id, _ string) (console.Start
 	if _, err := c.f.StartCrawler(ctx, &NameInput{Name: s.Crawler.Name}); err != nil {
 		return console.Started{}, err
 	}
-	list, _, err := c.f.Runs.List(ctx, runs.ListQuery{AccountID: s.Scope.Account, SourceID: id, Limit: 1})
+	list, _, err := c.f.Runs.List(ctx, runs.ListQuery{Scope: s.Scope, SourceID: id, Limit: 1})
 	if err != nil || len(list) == 0 {
 		return console.Started{}, fmt.Errorf("find the crawl StartCrawler started: %v", err)
 	}

@@ -31,7 +31,7 @@ func databaseResource(name string) string { return "database/" + strings.ToLower
 // resource returns the tag resource ("database/sales") an ARN of the caller's scope names,
 // after checking the resource exists; a resource of another account or region is not found.
 func (f *Facade) resource(ctx context.Context, tx *store.Tx, sc gluecatalog.Scope, arn string) (string, error) {
-	prefix := sc.ARN("")
+	prefix := sc.ARN("glue", "")
 	rest, ok := strings.CutPrefix(arn, prefix)
 	typ, name, _ := strings.Cut(rest, "/")
 	exists := f.taggable()[typ]

@@ -48,8 +48,8 @@ func (f *Facade) ListSecrets(ctx context.Context, in *ListSecretsInput) (*ListSe
 	if err != nil {
 		return nil, err
 	}
-	acct := account(ctx)
-	scope := listScope(acct, "ListSecrets", filters, in.IncludePlannedDeletion, in.SortBy, in.SortOrder)
+	acct := callerScope(ctx)
+	scope := listScope(acct.String(), "ListSecrets", filters, in.IncludePlannedDeletion, in.SortBy, in.SortOrder)
 	offset, err := f.decodeOffset(scope, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func (f *Facade) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValu
 	if in.MaxResults != nil && in.Filters == nil {
 		return nil, invalid("'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
 	}
-	acct := account(ctx)
+	acct := callerScope(ctx)
 	out := &BatchGetSecretValueOutput{SecretValues: []SecretValueEntry{}, Errors: []APIError{}}
 	ids := in.SecretIdList
 	if in.Filters != nil {
@@ -200,7 +200,7 @@ func (f *Facade) BatchGetSecretValue(ctx context.Context, in *BatchGetSecretValu
 		if err != nil {
 			return nil, err
 		}
-		scope := listScope(acct, "BatchGetSecretValue", filters, false, "", "")
+		scope := listScope(acct.String(), "BatchGetSecretValue", filters, false, "", "")
 		offset, err := f.decodeOffset(scope, in.NextToken)
 		if err != nil {
 			return nil, err

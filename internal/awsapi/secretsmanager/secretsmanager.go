@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/secrets"
 )
 
@@ -119,7 +120,7 @@ func (f *Facade) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Crea
 	if len(in.AddReplicaRegions) > 0 {
 		return nil, awsapi.Errorf(400, "InvalidRequestException", "Replica regions are not supported by this server.")
 	}
-	acct := account(ctx)
+	acct := callerScope(ctx)
 	sec, ver, err := f.Secrets.Create(ctx, acct, secrets.CreateInput{
 		Name: in.Name, Description: deref(in.Description), KmsKeyID: in.KmsKeyId, Tags: toTags(in.Tags),
 		Value: value(in.SecretString, in.SecretBinary), VersionID: in.ClientRequestToken,
@@ -160,7 +161,7 @@ func (f *Facade) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	sec, ver, val, err := f.Secrets.GetValue(ctx, account(ctx), in.SecretId, in.VersionId, in.VersionStage)
+	sec, ver, val, err := f.Secrets.GetValue(ctx, callerScope(ctx), in.SecretId, in.VersionId, in.VersionStage)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -198,7 +199,7 @@ func (f *Facade) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	sec, err := f.Secrets.Describe(ctx, account(ctx), in.SecretId)
+	sec, err := f.Secrets.Describe(ctx, callerScope(ctx), in.SecretId)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -245,7 +246,7 @@ func (f *Facade) PutSecretValue(ctx context.Context, in *PutSecretValueInput) (*
 	if in.SecretString != nil && in.SecretBinary != nil {
 		return nil, invalid("You can't specify both a binary secret value and a string secret value in the same secret.")
 	}
-	sec, ver, err := f.Secrets.PutValue(ctx, account(ctx), in.SecretId, in.ClientRequestToken, *val, in.VersionStages)
+	sec, ver, err := f.Secrets.PutValue(ctx, callerScope(ctx), in.SecretId, in.ClientRequestToken, *val, in.VersionStages)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -286,7 +287,7 @@ func (f *Facade) UpdateSecret(ctx context.Context, in *UpdateSecretInput) (*Upda
 	if in.SecretString != nil && in.SecretBinary != nil {
 		return nil, invalid("You can't specify both a binary secret value and a string secret value in the same secret.")
 	}
-	sec, ver, err := f.Secrets.Update(ctx, account(ctx), in.SecretId, secrets.UpdateInput{
+	sec, ver, err := f.Secrets.Update(ctx, callerScope(ctx), in.SecretId, secrets.UpdateInput{
 		Description: in.Description, KmsKeyID: in.KmsKeyId, Value: value(in.SecretString, in.SecretBinary), VersionID: in.ClientRequestToken,
 	})
 	if err != nil {
@@ -322,7 +323,7 @@ func (f *Facade) DeleteSecret(ctx context.Context, in *DeleteSecretInput) (*Dele
 			window = -1 // an explicit 0 is out of range, not "default"
 		}
 	}
-	sec, when, err := f.Secrets.Delete(ctx, account(ctx), in.SecretId, window, force)
+	sec, when, err := f.Secrets.Delete(ctx, callerScope(ctx), in.SecretId, window, force)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -344,7 +345,7 @@ func (f *Facade) RestoreSecret(ctx context.Context, in *RestoreSecretInput) (*Re
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	sec, err := f.Secrets.Restore(ctx, account(ctx), in.SecretId)
+	sec, err := f.Secrets.Restore(ctx, callerScope(ctx), in.SecretId)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -365,7 +366,7 @@ func (f *Facade) TagResource(ctx context.Context, in *TagResourceInput) (*struct
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := f.Secrets.Tag(ctx, account(ctx), in.SecretId, toTags(in.Tags)); err != nil {
+	if err := f.Secrets.Tag(ctx, callerScope(ctx), in.SecretId, toTags(in.Tags)); err != nil {
 		return nil, mapError(err)
 	}
 	return nil, nil
@@ -387,7 +388,7 @@ func (f *Facade) UntagResource(ctx context.Context, in *UntagResourceInput) (*st
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := f.Secrets.Untag(ctx, account(ctx), in.SecretId, in.TagKeys); err != nil {
+	if err := f.Secrets.Untag(ctx, callerScope(ctx), in.SecretId, in.TagKeys); err != nil {
 		return nil, mapError(err)
 	}
 	return nil, nil
@@ -504,9 +505,10 @@ func value(s *string, b []byte) *secrets.Value {
 
 func invalid(msg string) error { return awsapi.Errorf(400, "InvalidParameterException", "%s", msg) }
 
-func account(ctx context.Context) string {
+// callerScope is the caller's account and region: it sees only the secrets of that scope.
+func callerScope(ctx context.Context) scope.Scope {
 	c, _ := awsapi.CallerFrom(ctx)
-	return c.AccountID
+	return c.Scope()
 }
 
 func epoch(t *time.Time) *awsapi.EpochSeconds {

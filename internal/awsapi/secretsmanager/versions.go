@@ -33,12 +33,12 @@ type ListSecretVersionIdsOutput struct {
 // ListSecretVersionIds lists a secret's versions, newest first: those with a staging label, and
 // with IncludeDeprecated also those without one.
 func (f *Facade) ListSecretVersionIds(ctx context.Context, in *ListSecretVersionIdsInput) (*ListSecretVersionIdsOutput, error) {
-	acct := account(ctx)
+	acct := callerScope(ctx)
 	sec, err := f.Secrets.Describe(ctx, acct, in.SecretId)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	scope := acct + "/ListSecretVersionIds/" + sec.ARN + "/" + boolStr(in.IncludeDeprecated)
+	scope := acct.String() + "/ListSecretVersionIds/" + sec.ARN + "/" + boolStr(in.IncludeDeprecated)
 	offset, err := f.decodeOffset(scope, in.NextToken)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ type SecretRef struct {
 
 // UpdateSecretVersionStage moves a staging label between versions.
 func (f *Facade) UpdateSecretVersionStage(ctx context.Context, in *UpdateSecretVersionStageInput) (*SecretRef, error) {
-	sec, err := f.Secrets.MoveStage(ctx, account(ctx), in.SecretId, in.VersionStage, deref(in.RemoveFromVersionId), deref(in.MoveToVersionId))
+	sec, err := f.Secrets.MoveStage(ctx, callerScope(ctx), in.SecretId, in.VersionStage, deref(in.RemoveFromVersionId), deref(in.MoveToVersionId))
 	if err != nil {
 		return nil, mapError(err)
 	}
