@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -47,8 +48,8 @@ func loadSettings(ctx context.Context, tx *store.Tx, sec *Secret) error {
 }
 
 // SetPolicy stores a secret's resource policy document, or removes it when policy is nil.
-func (s *Service) SetPolicy(ctx context.Context, account, secretID string, policy *string) (*Secret, error) {
-	return s.changeLive(ctx, account, secretID, func(tx *store.Tx, sec *Secret) error {
+func (s *Service) SetPolicy(ctx context.Context, sc scope.Scope, secretID string, policy *string) (*Secret, error) {
+	return s.changeLive(ctx, sc, secretID, func(tx *store.Tx, sec *Secret) error {
 		sec.Policy = policy
 		_, err := tx.Exec(ctx, "UPDATE secrets SET resource_policy = ? WHERE id = ?", nullString(policy), sec.ID)
 		return err
@@ -57,8 +58,8 @@ func (s *Service) SetPolicy(ctx context.Context, account, secretID string, polic
 
 // ChangeRotation changes a secret's rotation configuration with change, which gets the current
 // one (a zero Rotation when none was ever set) and may refuse with an error.
-func (s *Service) ChangeRotation(ctx context.Context, account, secretID string, change func(sec *Secret, r *Rotation) error) (*Secret, error) {
-	return s.changeLive(ctx, account, secretID, func(tx *store.Tx, sec *Secret) error {
+func (s *Service) ChangeRotation(ctx context.Context, sc scope.Scope, secretID string, change func(sec *Secret, r *Rotation) error) (*Secret, error) {
+	return s.changeLive(ctx, sc, secretID, func(tx *store.Tx, sec *Secret) error {
 		r := Rotation{}
 		if sec.Rotation != nil {
 			r = *sec.Rotation
@@ -74,11 +75,11 @@ func (s *Service) ChangeRotation(ctx context.Context, account, secretID string, 
 }
 
 // changeLive runs change on a secret that is not scheduled for deletion, in one transaction.
-func (s *Service) changeLive(ctx context.Context, account, secretID string, change func(tx *store.Tx, sec *Secret) error) (*Secret, error) {
+func (s *Service) changeLive(ctx context.Context, sc scope.Scope, secretID string, change func(tx *store.Tx, sec *Secret) error) (*Secret, error) {
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, account, secretID, true)
+		sec, err = s.find(ctx, tx, sc, secretID, true)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ type GetResourcePolicyOutput struct {
 
 // GetResourcePolicy returns the secret's resource policy as it was put.
 func (f *Facade) GetResourcePolicy(ctx context.Context, in *GetResourcePolicyInput) (*GetResourcePolicyOutput, error) {
-	sec, err := f.Secrets.Describe(ctx, account(ctx), in.SecretId)
+	sec, err := f.Secrets.Describe(ctx, callerScope(ctx), in.SecretId)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -49,7 +49,7 @@ func (f *Facade) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInp
 	if public && in.BlockPublicPolicy {
 		return nil, awsapi.Errorf(400, "PublicPolicyException", "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.")
 	}
-	sec, err := f.Secrets.SetPolicy(ctx, account(ctx), in.SecretId, &in.ResourcePolicy)
+	sec, err := f.Secrets.SetPolicy(ctx, callerScope(ctx), in.SecretId, &in.ResourcePolicy)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -58,7 +58,7 @@ func (f *Facade) PutResourcePolicy(ctx context.Context, in *PutResourcePolicyInp
 
 // DeleteResourcePolicy removes the secret's resource policy (there may be none).
 func (f *Facade) DeleteResourcePolicy(ctx context.Context, in *GetResourcePolicyInput) (*SecretRef, error) {
-	sec, err := f.Secrets.SetPolicy(ctx, account(ctx), in.SecretId, nil)
+	sec, err := f.Secrets.SetPolicy(ctx, callerScope(ctx), in.SecretId, nil)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -88,7 +88,7 @@ type ValidateResourcePolicyOutput struct {
 // BROAD_ACCESS_CHECK.
 func (f *Facade) ValidateResourcePolicy(ctx context.Context, in *ValidateResourcePolicyInput) (*ValidateResourcePolicyOutput, error) {
 	if in.SecretId != nil {
-		if _, err := f.Secrets.Describe(ctx, account(ctx), *in.SecretId); err != nil {
+		if _, err := f.Secrets.Describe(ctx, callerScope(ctx), *in.SecretId); err != nil {
 			return nil, mapError(err)
 		}
 	}

@@ -49,7 +49,7 @@ var errRotationFailed = awsapi.Errorf(400, "AccessDeniedException",
 // fails the rotation itself: no rotation function can be invoked here.
 func (f *Facade) RotateSecret(ctx context.Context, in *RotateSecretInput) (*RotateSecretOutput, error) {
 	now := f.Secrets.Now
-	_, err := f.Secrets.ChangeRotation(ctx, account(ctx), in.SecretId, func(sec *secrets.Secret, r *secrets.Rotation) error {
+	_, err := f.Secrets.ChangeRotation(ctx, callerScope(ctx), in.SecretId, func(sec *secrets.Secret, r *secrets.Rotation) error {
 		if pendingVersion(sec) != "" {
 			return awsapi.Errorf(400, "InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.")
 		}
@@ -121,7 +121,7 @@ type CancelRotateSecretInput struct {
 // CancelRotateSecret turns automatic rotation off; the function and rules stay configured.
 // VersionId is the version an unfinished rotation left, if any.
 func (f *Facade) CancelRotateSecret(ctx context.Context, in *CancelRotateSecretInput) (*RotateSecretOutput, error) {
-	sec, err := f.Secrets.ChangeRotation(ctx, account(ctx), in.SecretId, func(sec *secrets.Secret, r *secrets.Rotation) error {
+	sec, err := f.Secrets.ChangeRotation(ctx, callerScope(ctx), in.SecretId, func(sec *secrets.Secret, r *secrets.Rotation) error {
 		if r.LambdaARN == "" {
 			return awsapi.Errorf(400, "InvalidRequestException", "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
 		}
