@@ -1027,77 +1027,33 @@ func deleteTokenKey(token string) string {
 }
 
 func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
-	domainID, id, err := labelsDomainAndID(r, "identifier")
-	if err != nil {
+	var d dataSourceDelete
+	var err error
+	if d.domainID, d.id, err = labelsDomainAndID(r, "identifier"); err != nil {
 		return 0, nil, err
 	}
-	token, _, err := r.QueryString("clientToken")
-	if err != nil {
+	if d.token, _, err = r.QueryString("clientToken"); err != nil {
 		return 0, nil, err
 	}
 	retain, retainSet, err := r.QueryBool("retainPermissionsOnRevokeFailure")
 	if err != nil {
 		return 0, nil, err
 	}
-	sc := core.Scope(ctx)
-	// The latest run is read before the write transaction; runs outlive their data source.
-	lr, err := f.lastRunOf(ctx, sc, id)
-	if err != nil {
-		return 0, nil, err
+	if retainSet {
+		d.retain = &retain
 	}
-	var out *dataSourceOutput
-	del := func(tx *store.Tx) error {
-		if err := f.checkDomain(ctx, tx, domainID); err != nil {
-			return err
-		}
-		if token != "" {
-			rec, err := resources.Get(ctx, tx, sc, kindDeletedDataSource, deleteTokenKey(token))
-			switch {
-			case err == nil:
-				var tomb deletedDataSource
-				if err := rec.Decode(&tomb); err != nil {
-					return err
-				}
-				if tomb.DomainID != domainID || tomb.DataSourceID != id {
-					return tokenMismatch("DeleteDataSource", token)
-				}
-				out = tomb.Response // a retry of a delete that succeeded: the same answer
-				return nil
-			case !isNotFound(err):
-				return err
-			}
-		}
-		d, err := f.loadDataSource(ctx, tx, sc, domainID, id)
-		if err != nil {
-			return err
-		}
-		if err := resources.Delete(ctx, tx, sc, kindDataSource, id); err != nil {
-			if isNotFound(err) && token != "" {
-				return errDeleteRaced // another delete committed since loadDataSource
-			}
-			return err
-		}
-		if err := scheduler.Remove(ctx, tx, id); err != nil {
-			return err
-		}
-		out = f.dataSourceOut(sc, d, lr)
-		out.Status, out.Recommendation, out.LastRunAssetCount = "DELETING", nil, nil
-		if retainSet {
-			out.Retain = &retain
-		}
-		if token == "" {
-			return nil
-		}
-		now := f.Now().UTC().Truncate(time.Millisecond)
-		err = resources.Insert(ctx, tx, sc, kindDeletedDataSource, resources.Record{ID: deleteTokenKey(token), Name: id,
-			ParentID: domainID, CreatedAt: now}, deletedDataSource{DomainID: domainID, DataSourceID: id, Response: out})
-		if errors.Is(err, resources.ErrExists) {
-			return errDeleteRaced // a concurrent delete with this token committed first
-		}
-		return err
+	d.sc = core.Scope(ctx)
+	// The latest run is read before the write transaction; runs outlive their data source.
+	if d.lastRun, err = f.lastRunOf(ctx, d.sc, d.id); err != nil {
+		return 0, nil, err
 	}
 	// A delete that lost a race to another delete runs again in a fresh transaction, where it
 	// finds that delete's tombstone (same answer, or a token mismatch) or the data source gone.
+	var out *dataSourceOutput
+	del := func(tx *store.Tx) error {
+		out, err = f.deleteDataSourceTx(ctx, tx, &d)
+		return err
+	}
 	err = f.Tx(ctx, del)
 	for attempt := 0; errors.Is(err, errDeleteRaced) && attempt < 3; attempt++ {
 		err = f.Tx(ctx, del)
@@ -1106,6 +1062,84 @@ func (f *Facade) deleteDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		return 0, nil, err
 	}
 	return 0, out, nil
+}
+
+// dataSourceDelete is one DeleteDataSource request.
+type dataSourceDelete struct {
+	sc           scope.Scope
+	domainID, id string
+	token        string
+	retain       *bool
+	lastRun      lastRun
+}
+
+// deleteDataSourceTx deletes the data source, its schedule, and leaves a tombstone under the
+// client token that answers a retry the same way.
+func (f *Facade) deleteDataSourceTx(ctx context.Context, tx *store.Tx, d *dataSourceDelete) (*dataSourceOutput, error) {
+	if err := f.checkDomain(ctx, tx, d.domainID); err != nil {
+		return nil, err
+	}
+	if out, err := f.deletedByToken(ctx, tx, d); out != nil || err != nil {
+		return out, err
+	}
+	doc, err := f.loadDataSource(ctx, tx, d.sc, d.domainID, d.id)
+	if isNotFound(err) && d.token != "" {
+		// A delete with the token may have committed since the tombstone was read (each statement
+		// sees what committed before it): its tombstone answers.
+		if out, terr := f.deletedByToken(ctx, tx, d); out != nil || terr != nil {
+			return out, terr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := resources.Delete(ctx, tx, d.sc, kindDataSource, d.id); err != nil {
+		if isNotFound(err) && d.token != "" {
+			return nil, errDeleteRaced // another delete committed since loadDataSource
+		}
+		return nil, err
+	}
+	if err := scheduler.Remove(ctx, tx, d.id); err != nil {
+		return nil, err
+	}
+	out := f.dataSourceOut(d.sc, doc, d.lastRun)
+	out.Status, out.Recommendation, out.LastRunAssetCount = "DELETING", nil, nil
+	if d.retain != nil {
+		out.Retain = d.retain
+	}
+	if d.token == "" {
+		return out, nil
+	}
+	now := f.Now().UTC().Truncate(time.Millisecond)
+	err = resources.Insert(ctx, tx, d.sc, kindDeletedDataSource, resources.Record{ID: deleteTokenKey(d.token), Name: d.id,
+		ParentID: d.domainID, CreatedAt: now}, deletedDataSource{DomainID: d.domainID, DataSourceID: d.id, Response: out})
+	if errors.Is(err, resources.ErrExists) {
+		return nil, errDeleteRaced // a concurrent delete with this token committed first
+	}
+	return out, err
+}
+
+// deletedByToken returns the answer of the delete that d's client token already made, nil
+// when there was none; a token used for another data source is a conflict.
+func (f *Facade) deletedByToken(ctx context.Context, tx *store.Tx, d *dataSourceDelete) (*dataSourceOutput, error) {
+	if d.token == "" {
+		return nil, nil
+	}
+	rec, err := resources.Get(ctx, tx, d.sc, kindDeletedDataSource, deleteTokenKey(d.token))
+	switch {
+	case isNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	var tomb deletedDataSource
+	if err := rec.Decode(&tomb); err != nil {
+		return nil, err
+	}
+	if tomb.DomainID != d.domainID || tomb.DataSourceID != d.id {
+		return nil, tokenMismatch("DeleteDataSource", d.token)
+	}
+	return tomb.Response, nil // a retry of a delete that succeeded: the same answer
 }
 
 // errDeleteRaced says a DeleteDataSource with a clientToken lost to a concurrent delete.
