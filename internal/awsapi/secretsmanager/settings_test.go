@@ -152,3 +152,37 @@ func TestRotation(t *testing.T) {
 		wantErr(t, err, "InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.")
 	})
 }
+
+// TestNewOperationsStayInTheirRegion: what one region holds is not seen from another, through
+// the operations added with the rest of the API.
+func TestNewOperationsStayInTheirRegion(t *testing.T) {
+	env := servertest.Start(t, servertest.Options{})
+	east := sm.NewFromConfig(env.AWS())
+	westCfg := env.AWS()
+	westCfg.Region = "eu-west-1"
+	west := sm.NewFromConfig(westCfg)
+
+	e := create(t, east, "app/db", "east-pw")
+	w := create(t, west, "app/db", "west-pw")
+	if *e.ARN == *w.ARN {
+		t.Fatalf("one ARN for two regions: %s", *e.ARN)
+	}
+	must(east.PutResourcePolicy(ctx, &sm.PutResourcePolicyInput{SecretId: e.Name, ResourcePolicy: aws.String(accountPolicy)}))(t)
+	if got := must(west.GetResourcePolicy(ctx, &sm.GetResourcePolicyInput{SecretId: w.Name}))(t); got.ResourcePolicy != nil {
+		t.Fatal("the east secret's policy shows in the west")
+	}
+	_, err := west.GetResourcePolicy(ctx, &sm.GetResourcePolicyInput{SecretId: e.ARN})
+	wantErr(t, err, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+	out := must(west.BatchGetSecretValue(ctx, &sm.BatchGetSecretValueInput{SecretIdList: []string{*e.ARN, "app/db"}}))(t)
+	if len(out.SecretValues) != 1 || *out.SecretValues[0].SecretString != "west-pw" || len(out.Errors) != 1 || *out.Errors[0].SecretId != *e.ARN {
+		t.Fatalf("BatchGetSecretValue in the west: %+v", out)
+	}
+	list := must(west.ListSecrets(ctx, &sm.ListSecretsInput{Filters: []types.Filter{{Key: "name", Values: []string{"app/"}}}}))(t)
+	if len(list.SecretList) != 1 || *list.SecretList[0].ARN != *w.ARN {
+		t.Fatalf("ListSecrets in the west: %+v", list.SecretList)
+	}
+	_, err = west.ListSecretVersionIds(ctx, &sm.ListSecretVersionIdsInput{SecretId: e.ARN})
+	wantErr(t, err, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+	_, err = west.RotateSecret(ctx, &sm.RotateSecretInput{SecretId: e.ARN, RotationLambdaARN: aws.String("arn:aws:lambda:eu-west-1:123456789012:function:f")})
+	wantErr(t, err, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+}
