@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
@@ -316,6 +318,70 @@ func (f *Facade) search(ctx context.Context, r *awsapi.RESTRequest) (int, any, e
 	if err := r.DecodeJSON(&in); err != nil {
 		return 0, nil, err
 	}
+	if err := validateSearch(domainID, &in); err != nil {
+		return 0, nil, err
+	}
+	sc := core.Scope(ctx)
+	text := ""
+	if in.SearchText != nil {
+		text = *in.SearchText
+	}
+	scope := sc.String() + "/Search/" + domainID + "/" + *in.SearchScope + "/" + in.OwningProjectIdentifier + "/" + text
+	var cur searchCursor
+	if in.NextToken != nil && f.Tokens.Decode(scope, *in.NextToken, &cur) != nil {
+		return 0, nil, badToken()
+	}
+	limit := 50
+	if in.MaxResults != nil {
+		limit = int(*in.MaxResults)
+	}
+	out := searchOutput{Items: []searchResultItem{}}
+	var (
+		assets  []catalog.Asset
+		sources map[string]dataSourceDoc
+	)
+	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		if err := f.checkDomain(ctx, tx, domainID); err != nil {
+			return err
+		}
+		if *in.SearchScope != "ASSET" {
+			return nil // this server keeps no glossaries or data products
+		}
+		var err error
+		if sources, err = f.searchedSources(ctx, tx, sc, domainID, in.OwningProjectIdentifier); err != nil || len(sources) == 0 {
+			return err
+		}
+		assets, out.TotalMatchCount, err = f.Catalog.Search(ctx, tx, sc.Account, text, slices.Collect(maps.Keys(sources)), cur.Offset, limit)
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	forms := slices.Contains(in.AdditionalAttributes, "FORMS")
+	for i := range assets {
+		out.Items = append(out.Items, searchResultItem{AssetItem: f.searchItem(sc, domainID, sources[assets[i].SourceID], &assets[i], forms)})
+	}
+	if end := cur.Offset + len(assets); end < out.TotalMatchCount {
+		if out.NextToken, err = f.Tokens.Encode(scope, searchCursor{Offset: end}); err != nil {
+			return 0, nil, err
+		}
+	}
+	return 0, out, nil
+}
+
+type searchResultItem struct {
+	AssetItem *assetItem `json:"assetItem,omitempty"`
+}
+
+type searchOutput struct {
+	Items           []searchResultItem `json:"items"`
+	NextToken       string             `json:"nextToken,omitempty"`
+	TotalMatchCount int                `json:"totalMatchCount"`
+}
+
+// validateSearch checks a Search request against the model, and refuses what this server does
+// not search by (filters, sorts other than by name).
+func validateSearch(domainID string, in *searchInput) error {
 	v := newValidator()
 	validateDomainID(v, "domainIdentifier", domainID)
 	v.Required("searchScope", in.SearchScope != nil)
@@ -348,97 +414,46 @@ func (f *Facade) search(ctx context.Context, r *awsapi.RESTRequest) (int, any, e
 		v.Length("nextToken", *in.NextToken, 1, 8192)
 	}
 	if err := v.Err(); err != nil {
-		return 0, nil, err
+		return err
 	}
 	if len(in.Filters) > 0 && string(in.Filters) != "null" {
-		return 0, nil, invalid("Search filters are not supported by this server; use searchText (matched against table names, column names and comments) and owningProjectIdentifier.")
+		return invalid("Search filters are not supported by this server; use searchText (matched against table names, column names and comments) and owningProjectIdentifier.")
 	}
 	if in.Sort != nil && (in.Sort.Attribute != "name" || in.Sort.Order == "DESCENDING") {
-		return 0, nil, invalid("Search sorts only by name, ascending, on this server.")
+		return invalid("Search sorts only by name, ascending, on this server.")
 	}
-	sc := core.Scope(ctx)
-	text := ""
-	if in.SearchText != nil {
-		text = *in.SearchText
-	}
-	scope := sc.String() + "/Search/" + domainID + "/" + *in.SearchScope + "/" + in.OwningProjectIdentifier + "/" + text
-	var cur searchCursor
-	if in.NextToken != nil && f.Tokens.Decode(scope, *in.NextToken, &cur) != nil {
-		return 0, nil, badToken()
-	}
-	limit := 50
-	if in.MaxResults != nil {
-		limit = int(*in.MaxResults)
-	}
-	forms := false
-	for _, a := range in.AdditionalAttributes {
-		forms = forms || a == "FORMS"
-	}
-	type resultItem struct {
-		AssetItem *assetItem `json:"assetItem,omitempty"`
-	}
-	out := struct {
-		Items           []resultItem `json:"items"`
-		NextToken       string       `json:"nextToken,omitempty"`
-		TotalMatchCount int          `json:"totalMatchCount"`
-	}{Items: []resultItem{}}
-	var (
-		assets  []catalog.Asset
-		sources = map[string]dataSourceDoc{}
-	)
-	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		if err := f.checkDomain(ctx, tx, domainID); err != nil {
-			return err
+	return nil
+}
+
+// searchedSources are the domain's data sources (of one project, when given) by id: a search
+// looks at their assets.
+func (f *Facade) searchedSources(ctx context.Context, tx *store.Tx, sc scope.Scope, domainID, projectID string) (map[string]dataSourceDoc, error) {
+	sources := map[string]dataSourceDoc{}
+	_, _, err := pageFiltered(ctx, tx, sc, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
+		var d dataSourceDoc
+		if err := rec.Decode(&d); err != nil {
+			return false, err
 		}
-		if *in.SearchScope != "ASSET" {
-			return nil // this server keeps no glossaries or data products
+		if projectID == "" || d.ProjectID == projectID {
+			sources[d.ID] = d
 		}
-		if _, _, err := pageFiltered(ctx, tx, sc, kindDataSource, domainID, "", 1<<30, func(rec resources.Record) (bool, error) {
-			var d dataSourceDoc
-			if err := rec.Decode(&d); err != nil {
-				return false, err
-			}
-			if in.OwningProjectIdentifier == "" || d.ProjectID == in.OwningProjectIdentifier {
-				sources[d.ID] = d
-			}
-			return false, nil
-		}); err != nil {
-			return err
-		}
-		if len(sources) == 0 {
-			return nil
-		}
-		ids := make([]string, 0, len(sources))
-		for id := range sources {
-			ids = append(ids, id)
-		}
-		var err error
-		assets, out.TotalMatchCount, err = f.Catalog.Search(ctx, tx, sc.Account, text, ids, cur.Offset, limit)
-		return err
+		return false, nil
 	})
-	if err != nil {
-		return 0, nil, err
+	return sources, err
+}
+
+// searchItem is one asset as Search lists it, with its forms when asked.
+func (f *Facade) searchItem(sc scope.Scope, domainID string, d dataSourceDoc, a *catalog.Asset, forms bool) *assetItem {
+	m := &runMeta{DomainID: domainID, ProjectID: d.ProjectID, Flavour: d.flavour()}
+	o := f.assetOut(sc, m, a)
+	item := &assetItem{DomainID: domainID, Identifier: a.ID, Name: o.Name, TypeIdentifier: o.TypeIdentifier,
+		TypeRevision: o.TypeRevision, ExternalIdentifier: o.ExternalIdentifier, Description: o.Description,
+		CreatedAt: o.CreatedAt, CreatedBy: sc.Account, FirstRevisionCreatedAt: o.FirstRevisionCreatedAt,
+		FirstRevisionCreatedBy: sc.Account, OwningProjectID: d.ProjectID}
+	if forms {
+		item.AdditionalAttributes = &struct {
+			FormsOutput []FormOutput `json:"formsOutput,omitempty"`
+		}{FormsOutput: o.FormsOutput}
 	}
-	for i := range assets {
-		a := &assets[i]
-		d := sources[a.SourceID]
-		m := &runMeta{DomainID: domainID, ProjectID: d.ProjectID, Flavour: d.flavour()}
-		o := f.assetOut(sc, m, a)
-		item := &assetItem{DomainID: domainID, Identifier: a.ID, Name: o.Name, TypeIdentifier: o.TypeIdentifier,
-			TypeRevision: o.TypeRevision, ExternalIdentifier: o.ExternalIdentifier, Description: o.Description,
-			CreatedAt: o.CreatedAt, CreatedBy: sc.Account, FirstRevisionCreatedAt: o.FirstRevisionCreatedAt,
-			FirstRevisionCreatedBy: sc.Account, OwningProjectID: d.ProjectID}
-		if forms {
-			item.AdditionalAttributes = &struct {
-				FormsOutput []FormOutput `json:"formsOutput,omitempty"`
-			}{FormsOutput: o.FormsOutput}
-		}
-		out.Items = append(out.Items, resultItem{AssetItem: item})
-	}
-	if end := cur.Offset + len(assets); end < out.TotalMatchCount {
-		if out.NextToken, err = f.Tokens.Encode(scope, searchCursor{Offset: end}); err != nil {
-			return 0, nil, err
-		}
-	}
-	return 0, out, nil
+	return item
 }
