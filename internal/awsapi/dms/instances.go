@@ -157,6 +157,50 @@ var (
 )
 
 func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplicationInstanceInput) (*ReplicationInstanceOutput, error) {
+	if err := validateCreateInstance(in); err != nil {
+		return nil, err
+	}
+	if err := checkIdentifier("ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier, 63); err != nil {
+		return nil, err
+	}
+	sc, now := core.Scope(ctx), f.now()
+	d := newInstanceDoc(sc, in, now)
+	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, UniqueName: true, CreatedAt: now}
+	if in.ResourceIdentifier != "" {
+		rec.ID = in.ResourceIdentifier // kept as given: it ends the ARN
+	}
+	var group *ReplicationSubnetGroup
+	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
+		if d.SubnetGroup != defaultSubnetGroup {
+			if _, _, err := f.getSubnetGroup(ctx, tx, sc, d.SubnetGroup); err != nil {
+				return err
+			}
+		}
+		var err error
+		if group, err = f.subnetGroupOf(ctx, tx, sc, d.SubnetGroup); err != nil {
+			return err
+		}
+		if err := f.freeInstanceIdentifier(ctx, tx, sc, d.Identifier, now); err != nil {
+			return err
+		}
+		err = resources.Insert(ctx, tx, sc, kindInstance, rec, d)
+		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
+			return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier)
+		}
+		if errors.Is(err, resources.ErrExists) {
+			return awsapi.Errorf(400, codeAlreadyExists, "A replication instance with the resource identifier %s already exists.", in.ResourceIdentifier).
+				WithField("resourceArn", f.arn(sc, arnInstance, rec.ID))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ReplicationInstanceOutput{ReplicationInstance: f.instanceShape(sc, rec, d, statusCreating, group)}, nil
+}
+
+// validateCreateInstance checks a CreateReplicationInstance request against the model.
+func validateCreateInstance(in *CreateReplicationInstanceInput) error {
 	v := newValidator()
 	v.Required("ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier != "")
 	v.Required("ReplicationInstanceClass", in.ReplicationInstanceClass != "")
@@ -178,13 +222,12 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 		v.Pattern("ResourceIdentifier", in.ResourceIdentifier, resourceIdentifierPattern)
 	}
 	validateTags(v, in.Tags)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if err := checkIdentifier("ReplicationInstanceIdentifier", in.ReplicationInstanceIdentifier, 63); err != nil {
-		return nil, err
-	}
-	sc, now := core.Scope(ctx), f.now()
+	return v.Err()
+}
+
+// newInstanceDoc is the instance a CreateReplicationInstance request makes, with AWS's defaults
+// for what it leaves out.
+func newInstanceDoc(sc scope.Scope, in *CreateReplicationInstanceInput, now time.Time) *instanceDoc {
 	d := &instanceDoc{
 		Identifier: strings.ToLower(in.ReplicationInstanceIdentifier), Class: in.ReplicationInstanceClass,
 		AllocatedStorage: 50, AvailabilityZone: in.AvailabilityZone, DnsNameServers: in.DnsNameServers,
@@ -218,51 +261,28 @@ func (f *Facade) CreateReplicationInstance(ctx context.Context, in *CreateReplic
 	if d.SubnetGroup == "" {
 		d.SubnetGroup = "default"
 	}
-	rec := resources.Record{ID: newResourceID(), Name: d.Identifier, UniqueName: true, CreatedAt: now}
-	if in.ResourceIdentifier != "" {
-		rec.ID = in.ResourceIdentifier // kept as given: it ends the ARN
-	}
-	var group *ReplicationSubnetGroup
-	err := f.DB.Tx(ctx, func(tx *store.Tx) error {
-		if d.SubnetGroup != defaultSubnetGroup {
-			if _, _, err := f.getSubnetGroup(ctx, tx, sc, d.SubnetGroup); err != nil {
-				return err
-			}
-		}
-		var err error
-		if group, err = f.subnetGroupOf(ctx, tx, sc, d.SubnetGroup); err != nil {
-			return err
-		}
-		if old, err := resources.GetByName(ctx, tx, sc, kindInstance, d.Identifier); err == nil {
-			var od instanceDoc
-			if err := old.Decode(&od); err != nil {
-				return err
-			}
-			if !od.gone(now) {
-				return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier).
-					WithField("resourceArn", f.arn(sc, arnInstance, old.ID))
-			}
-			// A deleted instance that no longer shows frees its identifier.
-			if err := resources.Delete(ctx, tx, sc, kindInstance, old.ID); err != nil {
-				return err
-			}
-		} else if !isNotFound(err) {
-			return err
-		}
-		err = resources.Insert(ctx, tx, sc, kindInstance, rec, d)
-		if errors.Is(err, resources.ErrNameTaken) { // created by another process since the lookup
-			return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", d.Identifier)
-		}
-		if errors.Is(err, resources.ErrExists) {
-			return awsapi.Errorf(400, codeAlreadyExists, "A replication instance with the resource identifier %s already exists.", in.ResourceIdentifier).
-				WithField("resourceArn", f.arn(sc, arnInstance, rec.ID))
-		}
+	return d
+}
+
+// freeInstanceIdentifier refuses an identifier an instance of the account and region uses; a
+// deleted instance that no longer shows frees its identifier.
+func (f *Facade) freeInstanceIdentifier(ctx context.Context, tx *store.Tx, sc scope.Scope, identifier string, now time.Time) error {
+	old, err := resources.GetByName(ctx, tx, sc, kindInstance, identifier)
+	switch {
+	case isNotFound(err):
+		return nil
+	case err != nil:
 		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &ReplicationInstanceOutput{ReplicationInstance: f.instanceShape(sc, rec, d, statusCreating, group)}, nil
+	var od instanceDoc
+	if err := old.Decode(&od); err != nil {
+		return err
+	}
+	if !od.gone(now) {
+		return awsapi.Errorf(400, codeAlreadyExists, "Replication instance %s already exists.", identifier).
+			WithField("resourceArn", f.arn(sc, arnInstance, old.ID))
+	}
+	return resources.Delete(ctx, tx, sc, kindInstance, old.ID)
 }
 
 // DescribeReplicationInstancesInput is the DescribeReplicationInstances request.
