@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/surveyorhq/surveyor/internal/catalog"
+	"github.com/surveyorhq/surveyor/internal/runs"
 	"github.com/surveyorhq/surveyor/internal/schema"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
@@ -50,6 +51,15 @@ func (c *Console) loadAsset(r *http.Request, s *Session, rev int) (*catalog.Asse
 		a, err = c.cfg.Catalog.GetAsset(ctx, tx, s.AccountID, r.PathValue("id"), rev)
 		return err
 	})
+	if err == nil {
+		// An asset is in the region of the run that wrote it: another region's is not found,
+		// as another account's is not.
+		if _, rerr := c.cfg.Runs.Get(ctx, s.Scope(), a.RunID); errors.Is(rerr, runs.ErrNotFound) {
+			err = catalog.ErrNotFound
+		} else if rerr != nil {
+			return nil, rerr
+		}
+	}
 	if errors.Is(err, catalog.ErrNotFound) {
 		if rev != 0 {
 			return nil, notFound("Asset %s has no revision %d in this account.", r.PathValue("id"), rev)

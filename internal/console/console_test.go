@@ -308,6 +308,49 @@ func TestAccountsSeeOnlyTheirOwn(t *testing.T) {
 	}
 }
 
+// The same key's session switched to another region sees nothing of the first region: sources,
+// runs, assets, diagrams and search are per account and region, as the API is.
+func TestRegionsSeeOnlyTheirOwn(t *testing.T) {
+	w := newWorld(t, nil)
+	domain, source := w.dataSource("shop", sqliteSecret(t, shopSQLite(t)), "main", "")
+	run, err := w.dz.StartDataSourceRun(context.Background(), startRun(domain, source))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.waitRun(domain, aws.ToString(run.Id))
+	b := w.web()
+	b.mustSignIn(w.env.Key)
+	search := b.get("/console/search?q=email")
+	assetID := regexp.MustCompile(`/console/assets/([a-z0-9]+)`).FindStringSubmatch(search.body)
+	if assetID == nil {
+		t.Fatalf("us-east-1 finds no email column:\n%s", text(search.body))
+	}
+	page := b.get("/console/sources")
+	if p := b.post("/console/region", url.Values{"csrf": {csrf(t, page)}, "region": {"eu-west-1"}, "back": {"/console/sources"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("switch to eu-west-1: %d", p.status)
+	}
+	if p := b.get("/console/sources"); strings.Contains(p.body, source) || !strings.Contains(p.body, "No sources yet") {
+		t.Errorf("eu-west-1's sources page shows us-east-1's source")
+	}
+	for _, path := range []string{"/console/sources/" + source, "/console/runs/" + aws.ToString(run.Id),
+		"/console/assets/" + assetID[1], "/console/assets/" + assetID[1] + "/diff", "/console/erd?source=" + source} {
+		if p := b.get(path); p.status != http.StatusNotFound {
+			t.Errorf("eu-west-1 GET %s: %d, want 404", path, p.status)
+		}
+	}
+	if p := b.get("/console/search?q=email"); !strings.Contains(text(p.body), "0 table(s) match") {
+		t.Errorf("eu-west-1's search finds us-east-1's tables: %s", text(p.body))
+	}
+	// Back in us-east-1, everything is there again.
+	page = b.get("/console/sources")
+	if p := b.post("/console/region", url.Values{"csrf": {csrf(t, page)}, "region": {"us-east-1"}, "back": {"/console/sources"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("switch back to us-east-1: %d", p.status)
+	}
+	if p := b.get("/console/assets/" + assetID[1]); p.status != http.StatusOK {
+		t.Errorf("us-east-1 GET its asset: %d", p.status)
+	}
+}
+
 func TestSampleOnFirstStart(t *testing.T) {
 	sampleDir := t.TempDir()
 	w := newWorld(t, func(c *server.Config) { c.Sample, c.SampleDir = true, sampleDir })

@@ -37,20 +37,30 @@ func (c *Console) searchPage(w http.ResponseWriter, r *http.Request, s *Session)
 	if len(d.Query) > 256 {
 		return nil, badRequest("Search for at most 256 characters.")
 	}
-	var assets []catalog.Asset
-	page := pageNumber(q, "page")
-	err := c.cfg.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
-		assets, d.Total, err = c.cfg.Catalog.Search(ctx, tx, s.AccountID, d.Query, nil, page*resultsPerPage, resultsPerPage)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	d.Page = newPager(q, d.Total, resultsPerPage)
+	// Only the catalogs of the sources the session sees: its account's, in its region.
 	sources, err := c.allSources(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var catalogs []string
+	for _, src := range sources {
+		catalogs = append(catalogs, src.ID)
+		if src.CatalogID != "" {
+			catalogs = append(catalogs, src.CatalogID)
+		}
+	}
+	var assets []catalog.Asset
+	page := pageNumber(q, "page")
+	if len(catalogs) > 0 {
+		err = c.cfg.DB.ReadTx(ctx, func(tx *store.Tx) (err error) {
+			assets, d.Total, err = c.cfg.Catalog.Search(ctx, tx, s.AccountID, d.Query, catalogs, page*resultsPerPage, resultsPerPage)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	d.Page = newPager(q, d.Total, resultsPerPage)
 	byID := map[string]*Source{}
 	for i := range sources {
 		byID[sources[i].ID] = &sources[i]
