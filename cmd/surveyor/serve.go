@@ -34,6 +34,11 @@ sent there): sign in with the same access key id and secret access key. On first
 store the sample shop database (examples/shop.db) is registered as a DataZone data source and run
 once, so the console shows something; --no-sample turns that off.
 
+Every resource belongs to the account and region of the request that created it (the region of
+its SigV4 credential scope): another region does not see it. --regions lists the regions accepted
+(default: every region of the AWS commercial partition); --region is the default region (the
+sample, 'surveyor env', and resources stored before regions were real).
+
 The store is SQLite in --data-dir unless --store names a PostgreSQL database, which any number of
 'surveyor serve' processes can share (give them all the same master key: SURVEYOR_MASTER_KEY).`,
 		Args: cobra.NoArgs,

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ai "github.com/aws/aws-sdk-go-v2/service/appintegrations"
+	dms "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice"
+	dmstypes "github.com/aws/aws-sdk-go-v2/service/databasemigrationservice/types"
 	dz "github.com/aws/aws-sdk-go-v2/service/datazone"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -102,6 +105,54 @@ func TestRegionsIsolateResources(t *testing.T) {
 				if err != nil || len(list.Items) != 1 || !strings.Contains(*list.Items[0].Arn, ":"+region+":") {
 					t.Errorf("%s lists %+v, %v; want its one domain", region, list, err)
 				}
+			}
+		})
+
+		t.Run("dms", func(t *testing.T) {
+			in := func() *dms.CreateEndpointInput {
+				return &dms.CreateEndpointInput{EndpointIdentifier: aws.String("pg"), ResourceIdentifier: aws.String("shop-pg"),
+					EngineName: aws.String("postgres"), EndpointType: dmstypes.ReplicationEndpointTypeValueSource,
+					ServerName: aws.String("127.0.0.1"), Port: aws.Int32(5432), DatabaseName: aws.String("shop"), Username: aws.String("app")}
+			}
+			arns := map[string]string{}
+			for _, region := range []string{"us-east-1", "eu-west-1"} {
+				out, err := dms.NewFromConfig(regionConfig(env, region)).CreateEndpoint(ctx, in())
+				if err != nil {
+					t.Fatalf("CreateEndpoint pg (resource id shop-pg) in %s: %v", region, err)
+				}
+				arns[region] = aws.ToString(out.Endpoint.EndpointArn)
+			}
+			if arns["us-east-1"] != "arn:aws:dms:us-east-1:"+env.Key.AccountID+":endpoint:shop-pg" ||
+				arns["eu-west-1"] != "arn:aws:dms:eu-west-1:"+env.Key.AccountID+":endpoint:shop-pg" {
+				t.Errorf("endpoint ARNs %v", arns)
+			}
+			_, err := dms.NewFromConfig(west).DescribeEndpoints(ctx, &dms.DescribeEndpointsInput{
+				Filters: []dmstypes.Filter{{Name: aws.String("endpoint-arn"), Values: []string{arns["us-east-1"]}}}})
+			if apiCode(err) != "ResourceNotFoundFault" {
+				t.Errorf("eu-west-1 describes us-east-1's endpoint: %v, want ResourceNotFoundFault", err)
+			}
+		})
+
+		t.Run("appintegrations", func(t *testing.T) {
+			ids := map[string]string{}
+			for _, region := range []string{"us-east-1", "eu-west-1"} {
+				out, err := ai.NewFromConfig(regionConfig(env, region)).CreateDataIntegration(ctx, &ai.CreateDataIntegrationInput{
+					Name: aws.String("orders"), KmsKey: aws.String("alias/aws/appintegrations"), SourceURI: aws.String("s3://shop-bucket/orders"),
+					ClientToken: aws.String("one-token")})
+				if err != nil {
+					t.Fatalf("CreateDataIntegration orders in %s: %v", region, err)
+				}
+				if !strings.HasPrefix(aws.ToString(out.Arn), "arn:aws:app-integrations:"+region+":") {
+					t.Errorf("%s ARN %s", region, aws.ToString(out.Arn))
+				}
+				ids[region] = aws.ToString(out.Id)
+			}
+			if ids["us-east-1"] == ids["eu-west-1"] {
+				t.Errorf("one client token in two regions gave one id %s", ids["us-east-1"])
+			}
+			_, err := ai.NewFromConfig(west).GetDataIntegration(ctx, &ai.GetDataIntegrationInput{Identifier: aws.String(ids["us-east-1"])})
+			if apiCode(err) != "ResourceNotFoundException" {
+				t.Errorf("eu-west-1 gets us-east-1's integration: %v, want ResourceNotFoundException", err)
 			}
 		})
 	})
