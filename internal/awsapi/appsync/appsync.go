@@ -302,37 +302,9 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 			return nil, awsapi.Errorf(http.StatusBadRequest, validationCode, "Invalid nextToken.")
 		}
 	}
-	notFound := awsapi.Errorf(http.StatusNotFound, notFoundCode, "Introspection %s was not found.", in.IntrospectionID)
-	var (
-		doc    introspection
-		run    runs.Run
-		assets []catalog.Asset
-	)
-	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, sc, Kind, in.IntrospectionID)
-		if err != nil {
-			return err
-		}
-		if err := rec.Decode(&doc); err != nil {
-			return err
-		}
-		if f.Now().Sub(doc.CreatedAt) > f.retention() {
-			return resources.ErrNotFound
-		}
-		return nil
-	})
-	switch {
-	case errors.Is(err, resources.ErrNotFound):
-		return nil, notFound
-	case err != nil:
-		return nil, fmt.Errorf("get introspection %s: %w", in.IntrospectionID, err)
-	}
-	run, err = f.Runs.Get(ctx, sc, doc.RunID)
-	switch {
-	case errors.Is(err, runs.ErrNotFound):
-		return nil, notFound
-	case err != nil:
-		return nil, fmt.Errorf("get introspection %s: %w", in.IntrospectionID, err)
+	doc, run, err := f.introspectionRun(ctx, sc, in.IntrospectionID)
+	if err != nil {
+		return nil, err
 	}
 	out := &GetOutput{IntrospectionID: doc.ID}
 	switch run.Status {
@@ -343,6 +315,7 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 		out.IntrospectionStatus, out.IntrospectionStatusDetail = StatusFailed, failureDetail(run)
 		return out, nil
 	}
+	var assets []catalog.Asset
 	err = f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		assets, err = f.Catalog.AssetsOfSource(ctx, tx, doc.ID)
@@ -356,15 +329,56 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 		out.IntrospectionStatus, out.IntrospectionStatusDetail = StatusFailed, EmptySchemaDetail
 		return out, nil
 	}
-	named := modelsOf(assets)
 	out.IntrospectionStatus = StatusSuccess
-	engine := resultEngine(run, doc)
+	out.IntrospectionResult, err = f.modelsPage(scope, in, modelsOf(assets), resultEngine(run, doc), cur.Offset)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// introspectionRun reads the introspection of the caller's account and region and its run;
+// one past the retention period, or of another account or region, is not found.
+func (f *Facade) introspectionRun(ctx context.Context, sc scope.Scope, id string) (introspection, runs.Run, error) {
+	notFound := awsapi.Errorf(http.StatusNotFound, notFoundCode, "Introspection %s was not found.", id)
+	var doc introspection
+	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		rec, err := resources.Get(ctx, tx, sc, Kind, id)
+		if err != nil {
+			return err
+		}
+		if err := rec.Decode(&doc); err != nil {
+			return err
+		}
+		if f.Now().Sub(doc.CreatedAt) > f.retention() {
+			return resources.ErrNotFound
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, resources.ErrNotFound):
+		return doc, runs.Run{}, notFound
+	case err != nil:
+		return doc, runs.Run{}, fmt.Errorf("get introspection %s: %w", id, err)
+	}
+	run, err := f.Runs.Get(ctx, sc, doc.RunID)
+	switch {
+	case errors.Is(err, runs.ErrNotFound):
+		return doc, run, notFound
+	case err != nil:
+		return doc, run, fmt.Errorf("get introspection %s: %w", id, err)
+	}
+	return doc, run, nil
+}
+
+// modelsPage is one page of the models, from offset, with a token for the next page.
+func (f *Facade) modelsPage(scope string, in *GetInput, named []namedTable, engine string, offset int) (*ResultOutput, error) {
 	limit := in.MaxResults
 	if limit == 0 {
 		limit = DefaultMaxResults
 	}
 	res := &ResultOutput{Models: []graphql.Model{}}
-	start := min(cur.Offset, len(named))
+	start := min(offset, len(named))
 	end := min(start+limit, len(named))
 	for _, nt := range named[start:end] {
 		t := *nt.table
@@ -382,8 +396,7 @@ func (f *Facade) GetDataSourceIntrospection(ctx context.Context, in *GetInput) (
 		}
 		res.NextToken = tok
 	}
-	out.IntrospectionResult = res
-	return out, nil
+	return res, nil
 }
 
 // namedTable is a table with the name its model takes.
