@@ -548,62 +548,7 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 				return err
 			}
 		}
-		if in.EngineName != nil {
-			engine, err := checkEngine(*in.EngineName)
-			if err != nil {
-				return err
-			}
-			d.Engine = engine
-			// Settings of another engine family no longer apply.
-			if !isPostgres(engine) && in.PostgreSQLSettings == nil {
-				d.PostgreSQLSettings = nil
-			}
-			if !isMySQL(engine) && in.MySQLSettings == nil {
-				d.MySQLSettings = nil
-			}
-			if engine != engineS3 && in.S3Settings == nil {
-				d.S3Settings = nil
-			}
-		}
-		set := func(dst *string, src *string) {
-			if src != nil {
-				*dst = *src
-			}
-		}
-		if in.EndpointType != nil {
-			d.Type = strings.ToLower(*in.EndpointType)
-		}
-		set(&d.Username, in.Username)
-		set(&d.ServerName, in.ServerName)
-		set(&d.DatabaseName, in.DatabaseName)
-		set(&d.ExtraConnectionAttributes, in.ExtraConnectionAttributes)
-		set(&d.CertificateArn, in.CertificateArn)
-		set(&d.SslMode, in.SslMode)
-		set(&d.ServiceAccessRoleArn, in.ServiceAccessRoleArn)
-		set(&d.ExternalTableDefinition, in.ExternalTableDefinition)
-		if in.Port != nil {
-			d.Port = *in.Port
-		}
-		exact := deref(in.ExactSettings)
-		if in.PostgreSQLSettings != nil || exact {
-			d.PostgreSQLSettings, err = mergeSettings(d.PostgreSQLSettings, in.PostgreSQLSettings, exact)
-			if err != nil {
-				return err
-			}
-		}
-		if in.MySQLSettings != nil || exact {
-			d.MySQLSettings, err = mergeSettings(d.MySQLSettings, in.MySQLSettings, exact)
-			if err != nil {
-				return err
-			}
-		}
-		if in.S3Settings != nil || exact {
-			d.S3Settings, err = mergeSettings(d.S3Settings, in.S3Settings, exact)
-			if err != nil {
-				return err
-			}
-		}
-		if err := checkEndpoint(d); err != nil {
+		if err := modifyEndpointDoc(d, in); err != nil {
 			return err
 		}
 		f.sealPassword(sc, d, &in.endpointFields)
@@ -621,6 +566,65 @@ func (f *Facade) ModifyEndpoint(ctx context.Context, in *ModifyEndpointInput) (*
 		return nil, err
 	}
 	return &EndpointOutput{Endpoint: out}, nil
+}
+
+// modifyEndpointDoc applies the members a ModifyEndpoint request sets to d, and checks the
+// result is an endpoint this server can use.
+func modifyEndpointDoc(d *endpointDoc, in *ModifyEndpointInput) error {
+	if in.EngineName != nil {
+		engine, err := checkEngine(*in.EngineName)
+		if err != nil {
+			return err
+		}
+		d.Engine = engine
+		// Settings of another engine family no longer apply.
+		if !isPostgres(engine) && in.PostgreSQLSettings == nil {
+			d.PostgreSQLSettings = nil
+		}
+		if !isMySQL(engine) && in.MySQLSettings == nil {
+			d.MySQLSettings = nil
+		}
+		if engine != engineS3 && in.S3Settings == nil {
+			d.S3Settings = nil
+		}
+	}
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if in.EndpointType != nil {
+		d.Type = strings.ToLower(*in.EndpointType)
+	}
+	set(&d.Username, in.Username)
+	set(&d.ServerName, in.ServerName)
+	set(&d.DatabaseName, in.DatabaseName)
+	set(&d.ExtraConnectionAttributes, in.ExtraConnectionAttributes)
+	set(&d.CertificateArn, in.CertificateArn)
+	set(&d.SslMode, in.SslMode)
+	set(&d.ServiceAccessRoleArn, in.ServiceAccessRoleArn)
+	set(&d.ExternalTableDefinition, in.ExternalTableDefinition)
+	if in.Port != nil {
+		d.Port = *in.Port
+	}
+	exact := deref(in.ExactSettings)
+	var err error
+	if in.PostgreSQLSettings != nil || exact {
+		if d.PostgreSQLSettings, err = mergeSettings(d.PostgreSQLSettings, in.PostgreSQLSettings, exact); err != nil {
+			return err
+		}
+	}
+	if in.MySQLSettings != nil || exact {
+		if d.MySQLSettings, err = mergeSettings(d.MySQLSettings, in.MySQLSettings, exact); err != nil {
+			return err
+		}
+	}
+	if in.S3Settings != nil || exact {
+		if d.S3Settings, err = mergeSettings(d.S3Settings, in.S3Settings, exact); err != nil {
+			return err
+		}
+	}
+	return checkEndpoint(d)
 }
 
 // mergeSettings overlays the members set in upd on old (ExactSettings replaces old with upd).
