@@ -691,21 +691,7 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	if err := r.DecodeJSON(&in); err != nil {
 		return 0, nil, err
 	}
-	v := newValidator().Sensitive("name", "description", "schedule.schedule", "schedule.timezone")
-	validateDomainID(v, "domainIdentifier", domainID)
-	v.Required("name", in.Name != nil)
-	v.Required("projectIdentifier", in.ProjectIdentifier != nil)
-	v.Required("type", in.Type != nil)
-	if in.ProjectIdentifier != nil {
-		validateID(v, "projectIdentifier", *in.ProjectIdentifier, true)
-	}
-	validateID(v, "environmentIdentifier", in.EnvironmentIdentifier, false)
-	validateID(v, "connectionIdentifier", in.ConnectionIdentifier, false)
-	if in.Type != nil {
-		v.Length("type", *in.Type, 1, 256)
-	}
-	validateCommon(v, &in)
-	if err := v.Err(); err != nil {
+	if err := validateCreateDataSource(domainID, &in); err != nil {
 		return 0, nil, err
 	}
 	if in.Configuration == nil {
@@ -713,22 +699,7 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 	}
 	sc := core.Scope(ctx)
 	now := f.Now().UTC().Truncate(time.Millisecond)
-	d := dataSourceDoc{ID: newID(), DomainID: domainID, ProjectID: *in.ProjectIdentifier, Name: *in.Name, Type: *in.Type,
-		EnvironmentID: in.EnvironmentIdentifier, ConnectionID: in.ConnectionIdentifier, Configuration: *in.Configuration,
-		Recommendation: in.Recommendation, EnableSetting: "ENABLED", PublishOnImport: in.PublishOnImport != nil && *in.PublishOnImport,
-		AssetForms: in.AssetFormsInput, Schedule: in.Schedule, CreatedAt: now, UpdatedAt: now}
-	if in.ClientToken != "" {
-		d.ID = tokenID(sc.Account, sc.Region, "data-source", domainID, in.ClientToken)
-		norm := in
-		norm.ClientToken = ""
-		d.RequestHash = requestHash("CreateDataSource/"+domainID, norm)
-	}
-	if in.Description != nil {
-		d.Description = *in.Description
-	}
-	if in.EnableSetting != nil {
-		d.EnableSetting = *in.EnableSetting
-	}
+	d := newDataSourceDoc(sc, domainID, in, now)
 	if err := checkSemantics(&d); err != nil {
 		return 0, nil, err
 	}
@@ -783,6 +754,47 @@ func (f *Facade) createDataSource(ctx context.Context, r *awsapi.RESTRequest) (i
 		out.Status = "CREATING" // as DataZone answers; the data source is READY from the next read on
 	}
 	return http.StatusCreated, out, nil
+}
+
+// validateCreateDataSource checks a CreateDataSource request against the model.
+func validateCreateDataSource(domainID string, in *dataSourceInput) error {
+	v := newValidator().Sensitive("name", "description", "schedule.schedule", "schedule.timezone")
+	validateDomainID(v, "domainIdentifier", domainID)
+	v.Required("name", in.Name != nil)
+	v.Required("projectIdentifier", in.ProjectIdentifier != nil)
+	v.Required("type", in.Type != nil)
+	if in.ProjectIdentifier != nil {
+		validateID(v, "projectIdentifier", *in.ProjectIdentifier, true)
+	}
+	validateID(v, "environmentIdentifier", in.EnvironmentIdentifier, false)
+	validateID(v, "connectionIdentifier", in.ConnectionIdentifier, false)
+	if in.Type != nil {
+		v.Length("type", *in.Type, 1, 256)
+	}
+	validateCommon(v, in)
+	return v.Err()
+}
+
+// newDataSourceDoc is the data source a CreateDataSource request makes; with a client token its
+// id is derived from the token and the request's hash is kept, so a retry finds it.
+func newDataSourceDoc(sc scope.Scope, domainID string, in dataSourceInput, now time.Time) dataSourceDoc {
+	d := dataSourceDoc{ID: newID(), DomainID: domainID, ProjectID: *in.ProjectIdentifier, Name: *in.Name, Type: *in.Type,
+		EnvironmentID: in.EnvironmentIdentifier, ConnectionID: in.ConnectionIdentifier, Configuration: *in.Configuration,
+		Recommendation: in.Recommendation, EnableSetting: "ENABLED", PublishOnImport: in.PublishOnImport != nil && *in.PublishOnImport,
+		AssetForms: in.AssetFormsInput, Schedule: in.Schedule, CreatedAt: now, UpdatedAt: now}
+	if in.ClientToken != "" {
+		d.ID = tokenID(sc.Account, sc.Region, "data-source", domainID, in.ClientToken)
+		norm := in
+		norm.ClientToken = ""
+		d.RequestHash = requestHash("CreateDataSource/"+domainID, norm)
+	}
+	if in.Description != nil {
+		d.Description = *in.Description
+	}
+	if in.EnableSetting != nil {
+		d.EnableSetting = *in.EnableSetting
+	}
+	return d
 }
 
 // nameTaken is the answer to a data source name already used in the domain.
