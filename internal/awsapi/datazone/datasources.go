@@ -858,30 +858,13 @@ func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (in
 	if err != nil {
 		return 0, nil, err
 	}
-	q := map[string]string{}
-	for _, k := range []string{"projectIdentifier", "environmentIdentifier", "connectionIdentifier", "type", "status", "name"} {
-		if q[k], _, err = r.QueryString(k); err != nil {
-			return 0, nil, err
-		}
-	}
-	v := newValidator().Sensitive("name")
-	validateDomainID(v, "domainIdentifier", domainID)
-	v.Required("projectIdentifier", q["projectIdentifier"] != "")
-	if q["type"] != "" {
-		v.Length("type", q["type"], 1, 256)
-	}
-	if q["status"] != "" {
-		v.Enum("status", q["status"], dataSourceStatuses...)
-	}
-	if q["name"] != "" {
-		v.Length("name", q["name"], 1, 256)
-	}
-	if err := v.Err(); err != nil {
+	q, err := dataSourceQuery(r, domainID)
+	if err != nil {
 		return 0, nil, err
 	}
 	sc := core.Scope(ctx)
 	scope := sc.String() + "/ListDataSources/" + domainID
-	for _, k := range []string{"projectIdentifier", "environmentIdentifier", "connectionIdentifier", "type", "status", "name"} {
+	for _, k := range dataSourceFilters {
 		scope += "/" + q[k]
 	}
 	var cur listCursor
@@ -901,13 +884,8 @@ func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (in
 		}
 		_, _, err := pageFiltered(ctx, tx, sc, kindDataSource, domainID, cur.After, 1<<30, func(rec resources.Record) (bool, error) {
 			var d dataSourceDoc
-			if err := rec.Decode(&d); err != nil {
+			if err := rec.Decode(&d); err != nil || !q.matches(&d) {
 				return false, err
-			}
-			if d.ProjectID != q["projectIdentifier"] || (q["environmentIdentifier"] != "" && d.EnvironmentID != q["environmentIdentifier"]) ||
-				(q["connectionIdentifier"] != "" && d.ConnectionID != q["connectionIdentifier"]) ||
-				(q["type"] != "" && d.Type != q["type"]) || (q["name"] != "" && d.Name != q["name"]) {
-				return false, nil
 			}
 			docs = append(docs, d)
 			return true, nil
@@ -939,6 +917,44 @@ func (f *Facade) listDataSources(ctx context.Context, r *awsapi.RESTRequest) (in
 			UpdatedAt: awsapi.ISO8601(d.UpdatedAt), Description: d.Description})
 	}
 	return 0, out, nil
+}
+
+// dataSourceFilters are ListDataSources' query parameters, in the order its page tokens bind them.
+var dataSourceFilters = []string{"projectIdentifier", "environmentIdentifier", "connectionIdentifier", "type", "status", "name"}
+
+// dataSourceFilter is a ListDataSources query, by parameter name.
+type dataSourceFilter map[string]string
+
+// dataSourceQuery reads and checks ListDataSources' query parameters.
+func dataSourceQuery(r *awsapi.RESTRequest, domainID string) (dataSourceFilter, error) {
+	q := dataSourceFilter{}
+	for _, k := range dataSourceFilters {
+		var err error
+		if q[k], _, err = r.QueryString(k); err != nil {
+			return nil, err
+		}
+	}
+	v := newValidator().Sensitive("name")
+	validateDomainID(v, "domainIdentifier", domainID)
+	v.Required("projectIdentifier", q["projectIdentifier"] != "")
+	if q["type"] != "" {
+		v.Length("type", q["type"], 1, 256)
+	}
+	if q["status"] != "" {
+		v.Enum("status", q["status"], dataSourceStatuses...)
+	}
+	if q["name"] != "" {
+		v.Length("name", q["name"], 1, 256)
+	}
+	return q, v.Err()
+}
+
+// matches reports whether d passes every filter but status (which needs d's runs).
+func (q dataSourceFilter) matches(d *dataSourceDoc) bool {
+	return d.ProjectID == q["projectIdentifier"] &&
+		(q["environmentIdentifier"] == "" || d.EnvironmentID == q["environmentIdentifier"]) &&
+		(q["connectionIdentifier"] == "" || d.ConnectionID == q["connectionIdentifier"]) &&
+		(q["type"] == "" || d.Type == q["type"]) && (q["name"] == "" || d.Name == q["name"])
 }
 
 func (f *Facade) updateDataSource(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
