@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
 	"github.com/surveyorhq/surveyor/internal/core"
 	"github.com/surveyorhq/surveyor/internal/discovery"
 	"github.com/surveyorhq/surveyor/internal/resources"
 	"github.com/surveyorhq/surveyor/internal/runs"
+	"github.com/surveyorhq/surveyor/internal/scope"
 	"github.com/surveyorhq/surveyor/internal/store"
 )
 
@@ -67,9 +69,55 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 		return nil, err
 	}
 	sc, now := core.Scope(ctx), f.now()
-	var ed *endpointDoc
-	var endpointArn, instanceArn string
-	var conn connectionDoc
+	t, err := f.refreshTarget(ctx, sc, in, now)
+	if err != nil {
+		return nil, err
+	}
+	st, _, test, err := f.connectionStatus(ctx, sc, t.conn)
+	if err != nil {
+		return nil, err
+	}
+	if st != connSuccessful {
+		word := st
+		if test == nil && t.conn.Problem == "" {
+			word = "not tested"
+		}
+		return nil, invalidState("Test connection for replication instance %s and endpoint %s should be successful for refreshing schemas (the connection status is %s).",
+			t.instanceArn, t.endpointArn, word)
+	}
+	cfg, err := f.runConfig(ctx, sc, t.endpoint)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ListNamespaces = true
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encode refresh config: %w", err)
+	}
+	out := &RefreshSchemasStatus{EndpointArn: t.endpointArn, ReplicationInstanceArn: t.instanceArn, Status: refreshRefreshing}
+	if err := f.Tx(ctx, func(tx *store.Tx) error { return f.startRefresh(ctx, tx, sc, t, raw, out, now) }); err != nil {
+		return nil, err
+	}
+	last, err := f.latestRun(ctx, sc, refreshSource(t.endpointArn), succeeded)
+	if err != nil {
+		return nil, err
+	}
+	if last != nil && last.StoppedAt != nil {
+		out.LastRefreshDate = ptr(awsapi.EpochSeconds(*last.StoppedAt))
+	}
+	return &RefreshSchemasOutput{RefreshSchemasStatus: out}, nil
+}
+
+// refreshTarget is what a RefreshSchemas request names: the endpoint, the instance (which must
+// be available) and the connection between them, as last tested.
+type refreshTarget struct {
+	endpoint                 *endpointDoc
+	endpointArn, instanceArn string
+	conn                     connectionDoc
+}
+
+func (f *Facade) refreshTarget(ctx context.Context, sc scope.Scope, in *RefreshSchemasInput, now time.Time) (refreshTarget, error) {
+	var t refreshTarget
 	err := f.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		er, d, err := f.getEndpoint(ctx, tx, sc, in.EndpointArn)
 		if err != nil {
@@ -82,81 +130,49 @@ func (f *Facade) RefreshSchemas(ctx context.Context, in *RefreshSchemasInput) (*
 		if st := id.status(now); st != statusAvailable {
 			return invalidState("Replication instance %s is not available (its status is %s).", id.Identifier, st)
 		}
-		ed, endpointArn, instanceArn = d, f.arn(sc, arnEndpoint, er.ID), f.arn(sc, arnInstance, ir.ID)
-		conn = connectionDoc{EndpointID: er.ID, InstanceID: ir.ID}
+		t.endpoint, t.endpointArn, t.instanceArn = d, f.arn(sc, arnEndpoint, er.ID), f.arn(sc, arnInstance, ir.ID)
+		t.conn = connectionDoc{EndpointID: er.ID, InstanceID: ir.ID}
 		if rec, err := resources.Get(ctx, tx, sc, kindConnection, er.ID+"-"+ir.ID); err == nil {
-			return rec.Decode(&conn)
+			return rec.Decode(&t.conn)
 		} else if !isNotFound(err) {
 			return err
 		}
 		return nil
 	})
+	return t, err
+}
+
+// startRefresh enqueues the refresh run and records which instance refreshes the endpoint; while
+// a refresh is already running, it reports that one's instance instead.
+func (f *Facade) startRefresh(ctx context.Context, tx *store.Tx, sc scope.Scope, t refreshTarget, config []byte, out *RefreshSchemasStatus, now time.Time) error {
+	// The endpoint may have gone since the checks.
+	er, _, err := f.getEndpoint(ctx, tx, sc, t.endpointArn)
 	if err != nil {
-		return nil, err
-	}
-	st, _, test, err := f.connectionStatus(ctx, sc, conn)
-	if err != nil {
-		return nil, err
-	}
-	if st != connSuccessful {
-		word := st
-		if test == nil && conn.Problem == "" {
-			word = "not tested"
-		}
-		return nil, invalidState("Test connection for replication instance %s and endpoint %s should be successful for refreshing schemas (the connection status is %s).",
-			instanceArn, endpointArn, word)
-	}
-	cfg, err := f.runConfig(ctx, sc, ed)
-	if err != nil {
-		return nil, err
-	}
-	cfg.ListNamespaces = true
-	raw, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("encode refresh config: %w", err)
-	}
-	out := &RefreshSchemasStatus{EndpointArn: endpointArn, ReplicationInstanceArn: instanceArn, Status: refreshRefreshing}
-	err = f.Tx(ctx, func(tx *store.Tx) error {
-		// The endpoint may have gone since the checks.
-		er, _, err := f.getEndpoint(ctx, tx, sc, endpointArn)
-		if err != nil {
-			return err
-		}
-		_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{Scope: sc, SourceID: refreshSource(endpointArn),
-			Job: discovery.JobDiscover, Type: "PRIORITIZED", Config: raw})
-		var active *runs.ActiveRunError
-		if errors.As(err, &active) {
-			prev, err := resources.Get(ctx, tx, sc, kindRefresh, er.ID)
-			if err == nil {
-				var d refreshDoc
-				if err := prev.Decode(&d); err != nil {
-					return err
-				}
-				out.ReplicationInstanceArn = d.InstanceArn
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		doc := refreshDoc{InstanceArn: instanceArn}
-		err = resources.Update(ctx, tx, sc, kindRefresh, er.ID, er.ID, doc, now)
-		if isNotFound(err) {
-			err = resources.Insert(ctx, tx, sc, kindRefresh, resources.Record{ID: er.ID, Name: er.ID, ParentID: er.ID, CreatedAt: now}, doc)
-		}
 		return err
-	})
+	}
+	_, _, err = f.Runs.Enqueue(ctx, tx, runs.Run{Scope: sc, SourceID: refreshSource(t.endpointArn),
+		Job: discovery.JobDiscover, Type: "PRIORITIZED", Config: config})
+	var active *runs.ActiveRunError
+	if errors.As(err, &active) {
+		prev, err := resources.Get(ctx, tx, sc, kindRefresh, er.ID)
+		if err == nil {
+			var d refreshDoc
+			if err := prev.Decode(&d); err != nil {
+				return err
+			}
+			out.ReplicationInstanceArn = d.InstanceArn
+		}
+		return nil
+	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	last, err := f.latestRun(ctx, sc, refreshSource(endpointArn), succeeded)
-	if err != nil {
-		return nil, err
+	doc := refreshDoc{InstanceArn: t.instanceArn}
+	err = resources.Update(ctx, tx, sc, kindRefresh, er.ID, er.ID, doc, now)
+	if isNotFound(err) {
+		err = resources.Insert(ctx, tx, sc, kindRefresh, resources.Record{ID: er.ID, Name: er.ID, ParentID: er.ID, CreatedAt: now}, doc)
 	}
-	if last != nil && last.StoppedAt != nil {
-		out.LastRefreshDate = ptr(awsapi.EpochSeconds(*last.StoppedAt))
-	}
-	return &RefreshSchemasOutput{RefreshSchemasStatus: out}, nil
+	return err
 }
 
 // DescribeRefreshSchemasStatusInput is the DescribeRefreshSchemasStatus request.
