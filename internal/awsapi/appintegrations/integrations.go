@@ -169,53 +169,15 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 	if err := r.DecodeJSON(&in); err != nil {
 		return 0, nil, err
 	}
-	v := newValidator()
-	v.Required("Name", in.Name != "")
-	if in.Name != "" {
-		v.Length("Name", in.Name, 1, 255)
-		v.Pattern("Name", in.Name, namePattern)
-	}
-	if in.Description != nil {
-		v.Length("Description", *in.Description, 0, 1000)
-	}
-	if in.SourceURI != "" {
-		v.Length("SourceURI", in.SourceURI, 1, 1000)
-		v.Pattern("SourceURI", in.SourceURI, sourceURIPattern)
-	}
-	validateSchedule(v, "ScheduleConfig", in.ScheduleConfig)
-	if in.Tags != nil {
-		validateTags(v, "Tags", in.Tags)
-	}
-	if in.ClientToken != "" {
-		v.Length("ClientToken", in.ClientToken, 1, 2048)
-	}
-	if fc := in.FileConfiguration; fc != nil {
-		v.Required("FileConfiguration.Folders", fc.Folders != nil)
-		if fc.Folders != nil {
-			v.Count("FileConfiguration.Folders", len(fc.Folders), 1, 10)
-			for _, fo := range fc.Folders {
-				v.Length("FileConfiguration.Folders.member", fo, 1, 200)
-				v.Pattern("FileConfiguration.Folders.member", fo, nonBlank)
-			}
-		}
-		validateFields(v, "FileConfiguration.Filters", fc.Filters)
-	}
-	validateObjectConfiguration(v, "ObjectConfiguration", in.ObjectConfiguration)
-	kmsErr := validateKmsKey(v, in.KmsKey)
-	if err := v.Err(); err != nil {
+	if err := validateCreate(&in); err != nil {
 		return 0, nil, err
-	}
-	if kmsErr != nil {
-		return 0, nil, kmsErr
 	}
 	sc := core.Scope(ctx)
 	now := f.Now()
-	var anchorErr error
 	if in.ScheduleConfig != nil {
-		_, anchorErr = parseSchedule("ScheduleConfig", in.ScheduleConfig, now)
-	}
-	if anchorErr != nil {
-		return 0, nil, anchorErr
+		if _, err := parseSchedule("ScheduleConfig", in.ScheduleConfig, now); err != nil {
+			return 0, nil, err
+		}
 	}
 	token := in.ClientToken
 	in.ClientToken = ""
@@ -276,6 +238,48 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		return 0, nil, err
 	}
 	return 0, doc.output(true), nil
+}
+
+// validateCreate checks a CreateDataIntegration request against the model; a KmsKey problem
+// comes after the model's violations, as AWS reports it.
+func validateCreate(in *createInput) error {
+	v := newValidator()
+	v.Required("Name", in.Name != "")
+	if in.Name != "" {
+		v.Length("Name", in.Name, 1, 255)
+		v.Pattern("Name", in.Name, namePattern)
+	}
+	if in.Description != nil {
+		v.Length("Description", *in.Description, 0, 1000)
+	}
+	if in.SourceURI != "" {
+		v.Length("SourceURI", in.SourceURI, 1, 1000)
+		v.Pattern("SourceURI", in.SourceURI, sourceURIPattern)
+	}
+	validateSchedule(v, "ScheduleConfig", in.ScheduleConfig)
+	if in.Tags != nil {
+		validateTags(v, "Tags", in.Tags)
+	}
+	if in.ClientToken != "" {
+		v.Length("ClientToken", in.ClientToken, 1, 2048)
+	}
+	if fc := in.FileConfiguration; fc != nil {
+		v.Required("FileConfiguration.Folders", fc.Folders != nil)
+		if fc.Folders != nil {
+			v.Count("FileConfiguration.Folders", len(fc.Folders), 1, 10)
+			for _, fo := range fc.Folders {
+				v.Length("FileConfiguration.Folders.member", fo, 1, 200)
+				v.Pattern("FileConfiguration.Folders.member", fo, nonBlank)
+			}
+		}
+		validateFields(v, "FileConfiguration.Filters", fc.Filters)
+	}
+	validateObjectConfiguration(v, "ObjectConfiguration", in.ObjectConfiguration)
+	kmsErr := validateKmsKey(v, in.KmsKey)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return kmsErr
 }
 
 // acceptedSchemes is what an unknown SourceURI scheme is told.
