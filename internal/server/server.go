@@ -163,47 +163,35 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: db, log: cfg.Logger}
-	if err := s.checkMasterKey(ctx, master); err != nil {
+	if err := s.build(ctx, masterKey, master); err != nil {
 		db.Close()
 		return nil, err
 	}
+	return s, nil
+}
+
+// build checks the store against the master key, brings old rows up to date, and builds the
+// services, the workers and the HTTP handler on it.
+func (s *Server) build(ctx context.Context, masterKey []byte, master *secrets.Sealer) error {
+	cfg, db := s.cfg, s.db
+	if err := s.checkMasterKey(ctx, master); err != nil {
+		return err
+	}
 	// Rows from before regions were real belong to the region the server answered as then.
 	if n, err := db.FillRegion(ctx, cfg.Region); err != nil {
-		db.Close()
-		return nil, err
+		return err
 	} else if n > 0 {
 		s.log.Info("gave the region to rows created before regions were real", "region", cfg.Region, "rows", n)
 	}
 	s.keys = &accesskeys.Store{DB: db, Master: master, Now: cfg.Now}
 	s.secrets = &secrets.Service{DB: db, Master: master, Now: cfg.Now}
-	// Run ids take DataZone's form (14 lower-case letters and digits), which every façade accepts.
-	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease, NewID: newRunID}
-	dataDir, err := filepath.Abs(cfg.DataDir)
+	queue, job, err := s.buildRuns(masterKey, master)
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
-	job := &discovery.Job{Secrets: s.secrets, Master: master, LocalRoots: cfg.LocalRoots, DeniedPaths: []string{dataDir}, Outbound: cfg.Outbound, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
-	crawlSvc := &crawls.Service{DB: db, Runs: queue, Catalog: gluecatalog.Catalog{Now: cfg.Now, Master: master}, Discovery: job, Now: cfg.Now, Logger: cfg.Logger}
-	// DataZone GLUE data sources read the Glue Data Catalog, not a database.
-	job.Readers = map[string]discovery.Reader{gluecatalog.ReaderName: gluecatalog.Catalog{Now: cfg.Now}.Reader(db)}
-	handlers := job.Handlers()
-	maps.Copy(handlers, crawlSvc.Handlers())
-	// The background pollers share one outage watch: a store outage is logged once, not by each.
-	s.outage = &outage.Watch{Logger: cfg.Logger}
-	s.workers = &runs.Workers{Queue: queue, Handlers: handlers, N: cfg.Workers, RunTimeout: cfg.RunTimeout,
-		Logger: cfg.Logger, Outage: s.outage}
-	crawlSvc.Cancel = s.workers.Cancel
-	s.core = &core.Services{
-		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job, Crawls: crawlSvc,
-		Tokens: awsapi.Tokens{Key: derive(masterKey, "pagination tokens")}, Master: master,
-		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Notify: s.workers.Notify,
-	}
-	s.scheduler = &scheduler.Scheduler{DB: db, Queue: queue, Now: cfg.Now, Logger: cfg.Logger, Notify: s.workers.Notify, Outage: s.outage}
 	services, err := s.facades()
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
 	s.metrics = newMetrics(db)
 	s.workers.Finished = func(r *runs.Run, d time.Duration) {
@@ -222,9 +210,45 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Sources: s.consoleSources, Region: cfg.Region, Regions: cfg.Regions, SessionKey: derive(masterKey, "console sessions"),
 		SignInDelay: cfg.ConsoleSignInDelay, Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
+	s.handler = s.routes(api)
+	return nil
+}
+
+// buildRuns makes the run queue, the discovery and crawl jobs, the workers that run them, the
+// scheduler, and the services the façades share.
+func (s *Server) buildRuns(masterKey []byte, master *secrets.Sealer) (*runs.Queue, *discovery.Job, error) {
+	cfg, db := s.cfg, s.db
+	// Run ids take DataZone's form (14 lower-case letters and digits), which every façade accepts.
+	queue := &runs.Queue{DB: db, Now: cfg.Now, Lease: cfg.Lease, NewID: newRunID}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	job := &discovery.Job{Secrets: s.secrets, Master: master, LocalRoots: cfg.LocalRoots, DeniedPaths: []string{dataDir}, Outbound: cfg.Outbound, Catalog: &catalog.Catalog{Now: cfg.Now}, Connectors: Connectors()}
+	crawlSvc := &crawls.Service{DB: db, Runs: queue, Catalog: gluecatalog.Catalog{Now: cfg.Now, Master: master}, Discovery: job, Now: cfg.Now, Logger: cfg.Logger}
+	// DataZone GLUE data sources read the Glue Data Catalog, not a database.
+	job.Readers = map[string]discovery.Reader{gluecatalog.ReaderName: gluecatalog.Catalog{Now: cfg.Now}.Reader(db)}
+	handlers := job.Handlers()
+	maps.Copy(handlers, crawlSvc.Handlers())
+	// The background pollers share one outage watch: a store outage is logged once, not by each.
+	s.outage = &outage.Watch{Logger: cfg.Logger}
+	s.workers = &runs.Workers{Queue: queue, Handlers: handlers, N: cfg.Workers, RunTimeout: cfg.RunTimeout,
+		Logger: cfg.Logger, Outage: s.outage}
+	crawlSvc.Cancel = s.workers.Cancel
+	s.core = &core.Services{
+		DB: db, Runs: queue, Catalog: job.Catalog, Secrets: s.secrets, Discovery: job, Crawls: crawlSvc,
+		Tokens: awsapi.Tokens{Key: derive(masterKey, "pagination tokens")}, Master: master,
+		Region: cfg.Region, Logger: cfg.Logger, Now: cfg.Now, Notify: s.workers.Notify,
+	}
+	s.scheduler = &scheduler.Scheduler{DB: db, Queue: queue, Now: cfg.Now, Logger: cfg.Logger, Notify: s.workers.Notify, Outage: s.outage}
+	return queue, job, nil
+}
+
+// routes is the listener's handler: health, metrics, the console, the dev reset, and the AWS
+// APIs (a browser's unsigned GET / goes to the console instead).
+func (s *Server) routes(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.handler())
@@ -238,8 +262,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		api.ServeHTTP(w, r)
 	}))
-	s.handler = mux
-	return s, nil
+	return mux
 }
 
 // logRun logs a run this process finished: its status, statistics and failure reason (which
