@@ -51,10 +51,13 @@ func TestConcurrentCreates(t *testing.T) {
 		c := ai.NewFromConfig(env.AWS())
 		ctx := context.Background()
 		uri := "file://localhost" + folder(t)
+		// One first execution time for every request: identical requests must be identical, even
+		// when they straddle a second.
+		first := time.Now().Add(48 * time.Hour).Format(time.RFC3339)
 		create := func(name, token string) (string, error) {
 			in := &ai.CreateDataIntegrationInput{Name: aws.String(name), KmsKey: aws.String(kmsKey), SourceURI: aws.String(uri),
 				ScheduleConfig: &types.ScheduleConfiguration{ScheduleExpression: aws.String("rate(1 day)"),
-					FirstExecutionFrom: aws.String(time.Now().Add(48 * time.Hour).Format(time.RFC3339))}}
+					FirstExecutionFrom: aws.String(first)}}
 			if token != "" {
 				in.ClientToken = aws.String(token)
 			}

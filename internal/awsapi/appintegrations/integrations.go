@@ -214,6 +214,13 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 			}
 		}
 		if _, err := resources.GetByName(ctx, tx, sc, kindIntegration, in.Name); err == nil {
+			if token != "" {
+				// A create with this token may have committed since existing looked (each
+				// statement sees what committed before it): then it answers.
+				if err := existing(tx); !errors.Is(err, resources.ErrNotFound) {
+					return err
+				}
+			}
 			return duplicate
 		} else if !errors.Is(err, resources.ErrNotFound) {
 			return err
