@@ -17,16 +17,7 @@ const StagePending = "AWSPENDING"
 // moveTo (when given). A label attached to a version other than moveTo must be named by
 // removeFrom. Moving AWSCURRENT gives AWSPREVIOUS to the version it left, as AWS does.
 func (s *Service) MoveStage(ctx context.Context, sc scope.Scope, secretID, stage, removeFrom, moveTo string) (*Secret, error) {
-	var sec *Secret
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		sec, err = s.find(ctx, tx, sc, secretID, true)
-		if err != nil {
-			return err
-		}
-		if sec.DeletedAt != nil {
-			return fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
-		}
+	return s.changeLive(ctx, sc, secretID, func(tx *store.Tx, sec *Secret) error {
 		stages := map[string][]string{}
 		for _, v := range sec.Versions {
 			stages[v.ID] = slices.Clone(v.Stages)
@@ -50,10 +41,9 @@ func (s *Service) MoveStage(ctx context.Context, sc scope.Scope, secretID, stage
 		}
 		now := s.now()
 		sec.UpdatedAt = now
-		_, err = tx.Exec(ctx, "UPDATE secrets SET updated_at = ? WHERE id = ?", ms(now), sec.ID)
+		_, err := tx.Exec(ctx, "UPDATE secrets SET updated_at = ? WHERE id = ?", ms(now), sec.ID)
 		return err
 	})
-	return sec, err
 }
 
 // moveLabel applies UpdateSecretVersionStage to a map of version id → labels.
