@@ -398,6 +398,85 @@ func TestPartitions(t *testing.T) {
 	})
 }
 
+// TestPartitionPagesAcrossKeyChunks pages through queries whose matches are spread over more
+// candidate keys than one key read returns, and checks every page against a plain filter of
+// all the partitions.
+func TestPartitionPagesAcrossKeyChunks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := testCatalog(t)
+		var all [][]string
+		for d := range 50 {
+			for n := range 120 { // 6,000 partitions: three key reads of keyChunk
+				all = append(all, []string{fmt.Sprintf("%02d", d), fmt.Sprintf("n%03d", n)})
+			}
+		}
+		in(t, db, func(ctx context.Context, tx *store.Tx) error {
+			if err := c.CreateDatabase(ctx, tx, scA, DatabaseInput{Name: "logs"}); err != nil {
+				return err
+			}
+			if err := c.CreateTable(ctx, tx, scA, "logs", TableInput{Name: "events",
+				PartitionKeys: []Column{{Name: "day", Type: "string"}, {Name: "n", Type: "string"}}}, CreateTableOptions{}); err != nil {
+				return err
+			}
+			ins := make([]PartitionInput, len(all))
+			for i, v := range all {
+				ins[i] = PartitionInput{Values: v}
+			}
+			failed, err := c.BatchCreatePartition(ctx, tx, scA, "logs", "events", ins)
+			if err == nil && len(failed) > 0 {
+				err = fmt.Errorf("create: %v", failed)
+			}
+			return err
+		})
+		for _, tc := range []struct {
+			name  string
+			limit int
+			q     PartitionQuery
+			keep  func(v []string) bool
+		}{
+			{"sparse match", 7, PartitionQuery{Match: func(v []string) bool { return v[1] == "n007" }}, func(v []string) bool { return v[1] == "n007" }},
+			{"later key equal", 9, PartitionQuery{Equal: map[int]string{1: "n119"}, Match: func([]string) bool { return true }}, func(v []string) bool { return v[1] == "n119" }},
+			{"dense match", 1000, PartitionQuery{Match: func(v []string) bool { return v[0] >= "10" }}, func(v []string) bool { return v[0] >= "10" }},
+			{"prefix and match", 50, PartitionQuery{Equal: map[int]string{0: "33"}, Match: func(v []string) bool { return v[1] < "n100" }},
+				func(v []string) bool { return v[0] == "33" && v[1] < "n100" }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var want, got []string
+				for _, v := range all {
+					if tc.keep(v) {
+						want = append(want, strings.Join(v, "/"))
+					}
+				}
+				q := tc.q
+				q.Limit = tc.limit
+				for pages := 0; ; pages++ {
+					if pages > len(all) {
+						t.Fatal("paging does not end")
+					}
+					var page *PartitionPage
+					in(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
+						page, err = c.ListPartitions(ctx, tx, scA, "logs", "events", q)
+						return err
+					})
+					if len(page.Partitions) > tc.limit {
+						t.Fatalf("page of %d over the limit %d", len(page.Partitions), tc.limit)
+					}
+					for _, p := range page.Partitions {
+						got = append(got, strings.Join(p.Values, "/"))
+					}
+					if page.Next == "" {
+						break
+					}
+					q.After = page.Next
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("got %d partitions, want %d:\n got %v\nwant %v", len(got), len(want), got, want)
+				}
+			})
+		}
+	})
+}
+
 func TestConnections(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := testCatalog(t)

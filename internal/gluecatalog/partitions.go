@@ -145,9 +145,22 @@ func (c Catalog) partitionsByKey(ctx context.Context, tx *store.Tx, sc Scope, re
 	return decodePartitions(sc, ref, rows)
 }
 
+// rowsByKey reads the stored rows of the given keys, in key order. PostgreSQL gets the keys as
+// one array parameter: a list of hundreds of parameters costs it more to plan than to run.
 func (c Catalog) rowsByKey(ctx context.Context, tx *store.Tx, ref tableRef, keys []string) ([]partitionRow, error) {
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if tx.Dialect() == store.Postgres {
+		rows, err := tx.Query(ctx, `SELECT values_key, doc, creation_time FROM glue_partitions
+			WHERE table_id = ? AND values_key = ANY(?::text[]) ORDER BY values_key`, ref.id, keys)
+		if err != nil {
+			return nil, fmt.Errorf("read partitions of %s.%s: %w", ref.db, ref.name, err)
+		}
+		return appendRows(nil, rows, ref)
+	}
 	var out []partitionRow
 	const chunk = 500
 	for len(keys) > 0 {
@@ -286,12 +299,12 @@ func (c Catalog) ListPartitions(ctx context.Context, tx *store.Tx, sc Scope, db,
 			return nil, invalid("Partition key position %d is out of range.", i)
 		}
 	}
-	where, args := partitionRange(ref, q)
 	var (
 		rows []partitionRow
 		page = &PartitionPage{}
 	)
 	if q.Match == nil {
+		where, args := partitionRange(ref, q)
 		res, err := tx.Query(ctx, `SELECT values_key, doc, creation_time FROM glue_partitions WHERE `+where+
 			` ORDER BY values_key LIMIT ?`, append(args, q.Limit+1)...)
 		if err != nil {
@@ -305,7 +318,7 @@ func (c Catalog) ListPartitions(ctx context.Context, tx *store.Tx, sc Scope, db,
 			page.Next = rows[q.Limit-1].key
 		}
 	} else {
-		keys, more, err := matchingKeys(ctx, tx, ref, where, args, q)
+		keys, more, err := matchingKeys(ctx, tx, ref, q)
 		if err != nil {
 			return nil, err
 		}
@@ -369,35 +382,61 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// keyChunk is how many candidate keys one statement of matchingKeys reads. Reading the range in
+// chunks, each ordered and limited, keeps the engine on the primary key in order (without a
+// limit PostgreSQL may sort a sequential scan of the whole table) and stops reading soon after
+// the page is full.
+const keyChunk = 2048
+
 // matchingKeys scans the keys in range and keeps up to q.Limit that q.Match accepts; more says
 // the scan stopped at the limit.
-func matchingKeys(ctx context.Context, tx *store.Tx, ref tableRef, where string, args []any, q PartitionQuery) (keys []string, more bool, err error) {
-	rows, err := tx.Query(ctx, `SELECT values_key FROM glue_partitions WHERE `+where+` ORDER BY values_key`, args...)
+func matchingKeys(ctx context.Context, tx *store.Tx, ref tableRef, q PartitionQuery) (keys []string, more bool, err error) {
+	for {
+		where, args := partitionRange(ref, q)
+		chunk, err := candidateKeys(ctx, tx, ref, where, args)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, key := range chunk {
+			values, err := ValuesFromKey(key, len(ref.keys))
+			if err != nil {
+				return nil, false, fmt.Errorf("list partitions of %s.%s: %w", ref.db, ref.name, err)
+			}
+			if !q.Match(values) {
+				continue
+			}
+			if len(keys) == q.Limit {
+				return keys, true, nil
+			}
+			keys = append(keys, key)
+		}
+		if len(chunk) < keyChunk {
+			return keys, false, nil
+		}
+		q.After = chunk[len(chunk)-1]
+	}
+}
+
+// candidateKeys reads up to keyChunk keys of the range, in order.
+func candidateKeys(ctx context.Context, tx *store.Tx, ref tableRef, where string, args []any) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT values_key FROM glue_partitions WHERE `+where+` ORDER BY values_key LIMIT ?`,
+		append(args, keyChunk)...)
 	if err != nil {
-		return nil, false, fmt.Errorf("list partitions of %s.%s: %w", ref.db, ref.name, err)
+		return nil, fmt.Errorf("list partitions of %s.%s: %w", ref.db, ref.name, err)
 	}
 	defer rows.Close()
+	keys := make([]string, 0, keyChunk)
 	for rows.Next() {
 		var key string
 		if err := rows.Scan(&key); err != nil {
-			return nil, false, err
-		}
-		values, err := ValuesFromKey(key, len(ref.keys))
-		if err != nil {
-			return nil, false, fmt.Errorf("list partitions of %s.%s: %w", ref.db, ref.name, err)
-		}
-		if !q.Match(values) {
-			continue
-		}
-		if len(keys) == q.Limit {
-			return keys, true, nil
+			return nil, err
 		}
 		keys = append(keys, key)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("list partitions of %s.%s: %w", ref.db, ref.name, err)
+		return nil, fmt.Errorf("list partitions of %s.%s: %w", ref.db, ref.name, err)
 	}
-	return keys, false, nil
+	return keys, nil
 }
 
 // UpdatePartition replaces the partition of table with values by in; in.Values may move it to
