@@ -154,14 +154,15 @@ func (c consoleSources) source(ctx context.Context, tx *store.Tx, sc scope.Scope
 	return s
 }
 
-// portalURL is a domain's portalUrl: the web console when the server has one.
-func (f *Facade) portalURL(domainID string) string {
+// portalURL is a domain's portalUrl: the web console when the server has one, else the address
+// AWS would give the domain in its region.
+func (f *Facade) portalURL(sc scope.Scope, domainID string) string {
 	if f.PortalURL != nil {
 		if u := f.PortalURL(domainID); u != "" {
 			return u
 		}
 	}
-	return fmt.Sprintf("https://%s.datazone.%s.on.aws", domainID, f.Region)
+	return fmt.Sprintf("https://%s.datazone.%s.on.aws", domainID, sc.Region)
 }
 
 // CreateSample registers a database the way a person would through the API — a domain, a

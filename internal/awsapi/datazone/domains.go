@@ -91,7 +91,7 @@ func (f *Facade) domainOut(sc scope.Scope, d domainDoc, withTimes bool) *domainO
 	out := &domainOutput{ID: d.ID, RootDomainUnitID: d.RootDomainUnitID, Name: d.Name, Description: d.Description,
 		SingleSignOn: d.SingleSignOn, DomainExecutionRole: d.DomainExecutionRole, Arn: f.domainArn(sc, d.ID),
 		KmsKeyIdentifier: d.KmsKeyIdentifier, Status: "AVAILABLE", Tags: d.Tags, DomainVersion: d.DomainVersion,
-		ServiceRole: d.ServiceRole, PortalURL: f.portalURL(d.ID)}
+		ServiceRole: d.ServiceRole, PortalURL: f.portalURL(sc, d.ID)}
 	if withTimes {
 		out.CreatedAt, out.LastUpdatedAt = ptr(awsapi.EpochSeconds(d.CreatedAt)), ptr(awsapi.EpochSeconds(d.UpdatedAt))
 	}
