@@ -27,8 +27,9 @@ const (
 //   - description: every word of the value starts a word of the description, not case-sensitive.
 //   - all: as description, over the name, description, tag keys and tag values.
 //
-// Secrets created here have no owning service and, until replication, no primary region, so
-// those keys match only negated.
+// primary-region matches a replicated secret's PrimaryRegion (the primary and its replicas);
+// a secret that is not replicated has none. Secrets created here have no owning service, so
+// owning-service matches only negated.
 type Filter struct {
 	Key    string
 	Values []string

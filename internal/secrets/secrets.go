@@ -60,16 +60,19 @@ type Secret struct {
 	DeletedAt   *time.Time
 	DeleteAfter *time.Time
 	Versions    []Version
-	// PrimaryRegion is the region of the secret a replica copies; empty for a secret that is
-	// not replicated.
+	// PrimaryRegion is the region of the primary secret, on a primary that has replica regions
+	// and on its replicas; empty for a secret that is not replicated. Replication lists a
+	// primary's replica regions (replication.go).
 	PrimaryRegion string
+	Replication   []ReplicaStatus
 	// Policy is the resource policy document, nil when none; Rotation the rotation
 	// configuration, nil when rotation was never configured (settings.go).
 	Policy   *string
 	Rotation *Rotation
 
-	dataKey string            // sealed by the master key
-	sealed  map[string]string // version id → value sealed by the data key
+	dataKey   string            // sealed by the master key
+	sealed    map[string]string // version id → value sealed by the data key
+	primaryID string            // the primary's id, on a replica
 }
 
 // Version is one version of a secret's value and its staging labels.
@@ -107,6 +110,9 @@ type CreateInput struct {
 	Value                       *Value
 	// VersionID is the client request token; it becomes the first version's id.
 	VersionID string
+	// Replicas are the regions to replicate the new secret to (see Replicate).
+	Replicas       []ReplicaRegion
+	ForceOverwrite bool
 }
 
 // Create stores a new secret and, when a value is given, its first version staged AWSCURRENT.
@@ -158,7 +164,13 @@ func (s *Service) Create(ctx context.Context, sc scope.Scope, in CreateInput) (*
 			}
 		}
 		out = sec
-		return nil
+		if len(in.Replicas) == 0 {
+			return nil
+		}
+		if out, err = s.load(ctx, tx, "s.id = ?", sec.ID); err != nil {
+			return err
+		}
+		return s.replicate(ctx, tx, out, in.Replicas, in.ForceOverwrite)
 	}
 	err := s.DB.Tx(ctx, create)
 	if errors.Is(err, errCreateRaced) {
@@ -330,12 +342,8 @@ func (s *Service) PutValue(ctx context.Context, sc scope.Scope, secretID, versio
 	)
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, sc, secretID, true)
-		if err != nil {
+		if sec, err = s.findLive(ctx, tx, sc, secretID); err != nil {
 			return err
-		}
-		if sec.DeletedAt != nil {
-			return fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
 		}
 		for _, v := range sec.Versions {
 			if v.ID == versionID {
@@ -371,7 +379,7 @@ func (s *Service) PutValue(ctx context.Context, sc scope.Scope, secretID, versio
 				ver = v
 			}
 		}
-		return nil
+		return s.propagate(ctx, tx, sec)
 	})
 	return sec, ver, err
 }
@@ -389,12 +397,8 @@ func (s *Service) Update(ctx context.Context, sc scope.Scope, secretID string, i
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, sc, secretID, true)
-		if err != nil {
+		if sec, err = s.findLive(ctx, tx, sc, secretID); err != nil {
 			return err
-		}
-		if sec.DeletedAt != nil {
-			return fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
 		}
 		if in.Description != nil {
 			sec.Description = *in.Description
@@ -402,9 +406,11 @@ func (s *Service) Update(ctx context.Context, sc scope.Scope, secretID string, i
 		if in.KmsKeyID != nil {
 			sec.KmsKeyID = *in.KmsKeyID
 		}
-		_, err = tx.Exec(ctx, "UPDATE secrets SET description = ?, kms_key_id = ?, updated_at = ? WHERE id = ?",
-			sec.Description, sec.KmsKeyID, ms(s.now()), sec.ID)
-		return err
+		if _, err = tx.Exec(ctx, "UPDATE secrets SET description = ?, kms_key_id = ?, updated_at = ? WHERE id = ?",
+			sec.Description, sec.KmsKeyID, ms(s.now()), sec.ID); err != nil {
+			return err
+		}
+		return s.propagate(ctx, tx, sec)
 	})
 	if err != nil || in.Value == nil {
 		return sec, "", err
@@ -440,6 +446,12 @@ func (s *Service) Delete(ctx context.Context, sc scope.Scope, secretID string, w
 		}
 		if err != nil {
 			return err
+		}
+		if err := sec.writable(); err != nil {
+			return err
+		}
+		if len(sec.Replication) > 0 {
+			return deleteRefusal(secretID, sec)
 		}
 		if force {
 			when = now
@@ -477,6 +489,9 @@ func (s *Service) Restore(ctx context.Context, sc scope.Scope, secretID string) 
 		if err != nil {
 			return err
 		}
+		if err := sec.writable(); err != nil {
+			return err
+		}
 		sec.DeletedAt, sec.DeleteAfter = nil, nil
 		_, err = tx.Exec(ctx, "UPDATE secrets SET deleted_at = NULL, delete_after = NULL, updated_at = ? WHERE id = ?", ms(s.now()), sec.ID)
 		return err
@@ -512,9 +527,14 @@ func (s *Service) retag(ctx context.Context, sc scope.Scope, secretID string, ch
 		if err != nil {
 			return err
 		}
+		if err := sec.writable(); err != nil {
+			return err
+		}
 		b, _ := json.Marshal(nonNil(change(sec.Tags)))
-		_, err = tx.Exec(ctx, "UPDATE secrets SET tags = ?, updated_at = ? WHERE id = ?", string(b), ms(s.now()), sec.ID)
-		return err
+		if _, err = tx.Exec(ctx, "UPDATE secrets SET tags = ?, updated_at = ? WHERE id = ?", string(b), ms(s.now()), sec.ID); err != nil {
+			return err
+		}
+		return s.propagate(ctx, tx, sec)
 	})
 }
 

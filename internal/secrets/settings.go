@@ -29,11 +29,18 @@ type RotationRules struct {
 	ScheduleExpression     string `json:"schedule,omitempty"`
 }
 
-// loadSettings reads the resource policy and rotation of a loaded secret.
+// loadSettings reads the resource policy, rotation and replication of a loaded secret.
 func loadSettings(ctx context.Context, tx *store.Tx, sec *Secret) error {
-	var policy, rotation sql.NullString
-	if err := tx.QueryRow(ctx, "SELECT resource_policy, rotation FROM secrets WHERE id = ?", sec.ID).Scan(&policy, &rotation); err != nil {
+	var policy, rotation, primaryID, primaryRegion, replication sql.NullString
+	if err := tx.QueryRow(ctx, "SELECT resource_policy, rotation, primary_id, primary_region, replication FROM secrets WHERE id = ?", sec.ID).
+		Scan(&policy, &rotation, &primaryID, &primaryRegion, &replication); err != nil {
 		return fmt.Errorf("read secret settings: %w", err)
+	}
+	sec.primaryID, sec.PrimaryRegion = primaryID.String, primaryRegion.String
+	if replication.Valid {
+		if err := loadReplication(ctx, tx, sec, replication.String); err != nil {
+			return err
+		}
 	}
 	if policy.Valid {
 		sec.Policy = &policy.String
@@ -74,21 +81,36 @@ func (s *Service) ChangeRotation(ctx context.Context, sc scope.Scope, secretID s
 	})
 }
 
-// changeLive runs change on a secret that is not scheduled for deletion, in one transaction.
+// changeLive runs change on a secret that is not a replica nor scheduled for deletion, and
+// copies the changed secret onto its replicas, in one transaction.
 func (s *Service) changeLive(ctx context.Context, sc scope.Scope, secretID string, change func(tx *store.Tx, sec *Secret) error) (*Secret, error) {
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, sc, secretID, true)
-		if err != nil {
+		if sec, err = s.findLive(ctx, tx, sc, secretID); err != nil {
 			return err
 		}
-		if sec.DeletedAt != nil {
-			return fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
+		if err := change(tx, sec); err != nil {
+			return err
 		}
-		return change(tx, sec)
+		return s.propagate(ctx, tx, sec)
 	})
 	return sec, err
+}
+
+// findLive finds a secret the caller may change: not a replica, not scheduled for deletion.
+func (s *Service) findLive(ctx context.Context, tx *store.Tx, sc scope.Scope, secretID string) (*Secret, error) {
+	sec, err := s.find(ctx, tx, sc, secretID, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := sec.writable(); err != nil {
+		return nil, err
+	}
+	if sec.DeletedAt != nil {
+		return nil, fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
+	}
+	return sec, nil
 }
 
 func nullString(s *string) any {
