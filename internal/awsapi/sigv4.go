@@ -53,28 +53,56 @@ func ParseAuthorization(header string) (Authorization, error) {
 		return a, authError(CodeIncompleteSignature,
 			"Authorization header requires the %s algorithm; got %q.", sigV4Algorithm, truncate(alg, 40))
 	}
-	var cred, signed, sig string
+	c, err := splitAuthorization(rest)
+	if err != nil {
+		return a, err
+	}
+	if err := a.parseCredential(c.credential); err != nil {
+		return a, err
+	}
+	if a.SignedHeaders, err = parseSignedHeaders(c.signedHeaders); err != nil {
+		return a, err
+	}
+	if len(c.signature) != sha256.Size*2 || strings.ToLower(c.signature) != c.signature {
+		return a, authError(CodeIncompleteSignature, "Signature must be 64 lower-case hexadecimal digits.")
+	}
+	if _, err := hex.DecodeString(c.signature); err != nil {
+		return a, authError(CodeIncompleteSignature, "Signature must be 64 lower-case hexadecimal digits.")
+	}
+	a.Signature = c.signature
+	return a, nil
+}
+
+// authComponents are the three key=value components of an Authorization header, unparsed.
+type authComponents struct {
+	credential, signedHeaders, signature string
+}
+
+// splitAuthorization reads the comma-separated components after the algorithm: each of
+// Credential, SignedHeaders and Signature exactly once, nothing else.
+func splitAuthorization(rest string) (authComponents, error) {
+	var c authComponents
 	var haveCred, haveSigned, haveSig bool
 	for part := range strings.SplitSeq(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return a, authError(CodeIncompleteSignature,
+			return c, authError(CodeIncompleteSignature,
 				"Authorization header requires each component to be a key=value pair; got %q.", truncate(part, 60))
 		}
 		var dup bool
 		switch k {
 		case "Credential":
-			dup, haveCred, cred = haveCred, true, v
+			dup, haveCred, c.credential = haveCred, true, v
 		case "SignedHeaders":
-			dup, haveSigned, signed = haveSigned, true, v
+			dup, haveSigned, c.signedHeaders = haveSigned, true, v
 		case "Signature":
-			dup, haveSig, sig = haveSig, true, v
+			dup, haveSig, c.signature = haveSig, true, v
 		default:
-			return a, authError(CodeIncompleteSignature,
+			return c, authError(CodeIncompleteSignature,
 				"Authorization header has an unknown component %q.", truncate(k, 40))
 		}
 		if dup {
-			return a, authError(CodeIncompleteSignature, "Authorization header repeats the %q component.", k)
+			return c, authError(CodeIncompleteSignature, "Authorization header repeats the %q component.", k)
 		}
 	}
 	var missing []string
@@ -87,54 +115,56 @@ func ParseAuthorization(header string) (Authorization, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return a, authError(CodeIncompleteSignature, "%s", strings.Join(missing, " "))
+		return c, authError(CodeIncompleteSignature, "%s", strings.Join(missing, " "))
 	}
+	return c, nil
+}
 
+// parseCredential fills the access key and the credential scope (date, region, service) from
+// keyid/date/region/service/aws4_request.
+func (a *Authorization) parseCredential(cred string) error {
 	parts := strings.Split(cred, "/")
 	if len(parts) != 5 {
-		return a, authError(CodeIncompleteSignature,
+		return authError(CodeIncompleteSignature,
 			"Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'",
 			truncate(cred, 200))
 	}
 	a.AccessKeyID, a.Date, a.Region, a.Service = parts[0], parts[1], parts[2], parts[3]
 	if parts[4] != "aws4_request" {
-		return a, authError(CodeInvalidSignature,
+		return authError(CodeInvalidSignature,
 			"Credential should be scoped with a valid terminator: 'aws4_request', not '%s'.", truncate(parts[4], 40))
 	}
 	if a.AccessKeyID == "" || a.Region == "" || a.Service == "" {
-		return a, authError(CodeIncompleteSignature, "Credential has an empty access key, region or service: '%s'",
+		return authError(CodeIncompleteSignature, "Credential has an empty access key, region or service: '%s'",
 			truncate(cred, 200))
 	}
 	if _, err := time.Parse(scopeDate, a.Date); err != nil || len(a.Date) != len(scopeDate) {
-		return a, authError(CodeIncompleteSignature, "Credential has an invalid date: '%s'", truncate(a.Date, 20))
+		return authError(CodeIncompleteSignature, "Credential has an invalid date: '%s'", truncate(a.Date, 20))
 	}
+	return nil
+}
 
+// parseSignedHeaders splits SignedHeaders: lower-case names separated by ';', host and
+// x-amz-date among them.
+func parseSignedHeaders(signed string) ([]string, error) {
 	if signed == "" {
-		return a, authError(CodeIncompleteSignature, "SignedHeaders must not be empty.")
+		return nil, authError(CodeIncompleteSignature, "SignedHeaders must not be empty.")
 	}
-	a.SignedHeaders = strings.Split(signed, ";")
+	names := strings.Split(signed, ";")
 	var host, date bool
-	for _, h := range a.SignedHeaders {
+	for _, h := range names {
 		if h == "" || h != strings.ToLower(h) {
-			return a, authError(CodeIncompleteSignature,
+			return nil, authError(CodeIncompleteSignature,
 				"SignedHeaders must list lower-case header names separated by ';', got '%s'.", truncate(signed, 200))
 		}
 		host = host || h == "host"
 		date = date || h == "x-amz-date"
 	}
 	if !host || !date {
-		return a, authError(CodeInvalidSignature,
+		return nil, authError(CodeInvalidSignature,
 			"The 'host' and 'x-amz-date' headers must be signed; SignedHeaders is '%s'.", truncate(signed, 200))
 	}
-
-	if len(sig) != sha256.Size*2 || strings.ToLower(sig) != sig {
-		return a, authError(CodeIncompleteSignature, "Signature must be 64 lower-case hexadecimal digits.")
-	}
-	if _, err := hex.DecodeString(sig); err != nil {
-		return a, authError(CodeIncompleteSignature, "Signature must be 64 lower-case hexadecimal digits.")
-	}
-	a.Signature = sig
-	return a, nil
+	return names, nil
 }
 
 // checkDate checks X-Amz-Date against the credential date and the clock.
