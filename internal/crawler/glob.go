@@ -42,47 +42,17 @@ func CompileGlob(pattern string) (*Glob, error) {
 			i++
 			b.WriteString(regexp.QuoteMeta(string(rs[i])))
 		case '*':
-			if i+1 < len(rs) && rs[i+1] == '*' {
-				i++
-				// "**/" also matches no folder at all.
-				if i+1 < len(rs) && rs[i+1] == '/' {
-					i++
-					b.WriteString("(?:.*/)?")
-				} else {
-					b.WriteString(".*")
-				}
-			} else {
-				b.WriteString("[^/]*")
-			}
+			var re string
+			re, i = globStar(rs, i)
+			b.WriteString(re)
 		case '?':
 			b.WriteString("[^/]")
 		case '[':
-			j := i + 1
-			if j < len(rs) && (rs[j] == '!' || rs[j] == '^') {
-				j++
-			}
-			if j < len(rs) && rs[j] == ']' {
-				j++
-			}
-			for j < len(rs) && rs[j] != ']' {
-				j++
-			}
-			if j >= len(rs) {
+			re, j, ok := globClass(rs, i)
+			if !ok {
 				return nil, bad("a [ is not closed")
 			}
-			class := rs[i+1 : j]
-			b.WriteString("[")
-			if len(class) > 0 && (class[0] == '!' || class[0] == '^') {
-				b.WriteString("^/")
-				class = class[1:]
-			}
-			for _, r := range class {
-				if r == '\\' || r == '[' || r == ']' || r == '^' {
-					b.WriteString(`\`)
-				}
-				b.WriteRune(r)
-			}
-			b.WriteString("]")
+			b.WriteString(re)
 			i = j
 		case '{':
 			if inBrace {
@@ -115,6 +85,54 @@ func CompileGlob(pattern string) (*Glob, error) {
 		return nil, bad(err.Error())
 	}
 	return &Glob{pattern: pattern, re: re}, nil
+}
+
+// globStar translates the `*` or `**` at rs[i]; it returns the expression and the index of the
+// last rune it used.
+func globStar(rs []rune, i int) (string, int) {
+	if i+1 >= len(rs) || rs[i+1] != '*' {
+		return "[^/]*", i
+	}
+	i++
+	// "**/" also matches no folder at all.
+	if i+1 < len(rs) && rs[i+1] == '/' {
+		return "(?:.*/)?", i + 1
+	}
+	return ".*", i
+}
+
+// globClass translates the character class opened at rs[i] (`[a-z]`, `[!a-c]`, a `]` first in
+// the class taken literally); it returns the expression and the index of the closing `]`, or
+// false when the class is not closed.
+func globClass(rs []rune, i int) (string, int, bool) {
+	j := i + 1
+	if j < len(rs) && (rs[j] == '!' || rs[j] == '^') {
+		j++
+	}
+	if j < len(rs) && rs[j] == ']' {
+		j++
+	}
+	for j < len(rs) && rs[j] != ']' {
+		j++
+	}
+	if j >= len(rs) {
+		return "", 0, false
+	}
+	class := rs[i+1 : j]
+	var b strings.Builder
+	b.WriteString("[")
+	if len(class) > 0 && (class[0] == '!' || class[0] == '^') {
+		b.WriteString("^/")
+		class = class[1:]
+	}
+	for _, r := range class {
+		if r == '\\' || r == '[' || r == ']' || r == '^' {
+			b.WriteString(`\`)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString("]")
+	return b.String(), j, true
 }
 
 // Match reports whether rel (slash-separated, relative to the include path) matches.
