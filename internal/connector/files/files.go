@@ -240,41 +240,56 @@ type settings struct {
 	pathStyle bool
 }
 
+// parseSource reads a files source: where it is (parseLocation) and how to read it
+// (parseParams). A malformed setting is an Unsupported error naming it.
 func parseSource(src connector.Source) (*settings, error) {
 	st := &settings{header: "auto", sampleRows: defaultSampleRows, region: "us-east-1"}
 	bad := func(format string, args ...any) error {
 		return &connector.Error{Kind: connector.Unsupported, Target: redactPath(src.Path), Err: fmt.Errorf(format, args...)}
 	}
-	p := src.Path
+	if err := st.parseLocation(src.Path); err != nil {
+		return nil, bad("%v", err)
+	}
+	if err := st.parseParams(src.Params); err != nil {
+		return nil, bad("%v", err)
+	}
+	return st, nil
+}
+
+// parseLocation reads s3://bucket/prefix, file:///path or an absolute folder path.
+func (st *settings) parseLocation(p string) error {
 	switch {
 	case strings.HasPrefix(p, "s3://"):
 		u, err := url.Parse(p)
 		if err != nil || u.Host == "" {
-			return nil, bad("an S3 location is s3://bucket/prefix")
+			return errors.New("an S3 location is s3://bucket/prefix")
 		}
 		st.s3, st.bucket, st.database = true, u.Host, u.Host
 		st.prefix = strings.Trim(u.Path, "/")
 		if st.prefix != "" {
 			st.prefix += "/"
 		}
+		return nil
 	case strings.HasPrefix(p, "file://"):
 		u, err := url.Parse(p)
 		if err != nil || (u.Host != "" && u.Host != "localhost") {
-			return nil, bad("a file URI is file:///absolute/path or file://localhost/absolute/path")
+			return errors.New("a file URI is file:///absolute/path or file://localhost/absolute/path")
 		}
 		p = u.Path
-		fallthrough
-	default:
-		if p == "" || !filepath.IsAbs(p) {
-			return nil, bad("the files source needs an absolute folder path, file:///path or s3://bucket/prefix, not %q", p)
-		}
-		st.root = filepath.Clean(p)
-		st.database = filepath.Base(st.root)
-		if st.database == string(filepath.Separator) || st.database == "." {
-			st.database = "root"
-		}
 	}
-	prm := src.Params
+	if p == "" || !filepath.IsAbs(p) {
+		return fmt.Errorf("the files source needs an absolute folder path, file:///path or s3://bucket/prefix, not %q", p)
+	}
+	st.root = filepath.Clean(p)
+	st.database = filepath.Base(st.root)
+	if st.database == string(filepath.Separator) || st.database == "." {
+		st.database = "root"
+	}
+	return nil
+}
+
+// parseParams reads the source's parameters: which files, how CSV is read, and the S3 endpoint.
+func (st *settings) parseParams(prm map[string]string) error {
 	for _, f := range splitList(prm[ParamFolders]) {
 		f = strings.Trim(path.Clean("/"+f), "/")
 		if f == "" || strings.HasPrefix(f, "..") {
@@ -292,41 +307,49 @@ func parseSource(src connector.Source) (*settings, error) {
 	st.include, st.exclude = splitList(prm[ParamInclude]), splitList(prm[ParamExclude])
 	for _, g := range append(slices.Clone(st.include), st.exclude...) {
 		if _, err := path.Match(g, ""); err != nil {
-			return nil, bad("name glob %q is malformed", g)
+			return fmt.Errorf("name glob %q is malformed", g)
 		}
 	}
-	switch h := strings.ToLower(prm[ParamHeader]); h {
-	case "", "auto":
-	case "true", "false":
-		st.header = h
-	default:
-		return nil, bad("header must be true, false or auto, not %q", prm[ParamHeader])
-	}
-	var err error
-	if st.delim, err = oneChar(prm[ParamDelimiter]); err != nil {
-		return nil, bad("delimiter: %v", err)
-	}
-	if st.quote, err = oneChar(prm[ParamQuote]); err != nil {
-		return nil, bad("quote: %v", err)
-	}
-	if v := prm[ParamSampleRows]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxSampleRows {
-			return nil, bad("sample_rows must be a number from 1 to %d", maxSampleRows)
-		}
-		st.sampleRows = n
+	if err := st.parseCSVParams(prm); err != nil {
+		return err
 	}
 	st.endpoint = prm[ParamEndpoint]
 	if st.endpoint != "" {
 		if err := checkEndpoint(st.endpoint); err != nil {
-			return nil, bad("%v", err)
+			return err
 		}
 	}
 	if r := prm[ParamRegion]; r != "" {
 		st.region = r
 	}
 	st.pathStyle = strings.EqualFold(prm[ParamPathStyle], "true")
-	return st, nil
+	return nil
+}
+
+// parseCSVParams reads header, delimiter, quote and sample_rows.
+func (st *settings) parseCSVParams(prm map[string]string) error {
+	switch h := strings.ToLower(prm[ParamHeader]); h {
+	case "", "auto":
+	case "true", "false":
+		st.header = h
+	default:
+		return fmt.Errorf("header must be true, false or auto, not %q", prm[ParamHeader])
+	}
+	var err error
+	if st.delim, err = oneChar(prm[ParamDelimiter]); err != nil {
+		return fmt.Errorf("delimiter: %v", err)
+	}
+	if st.quote, err = oneChar(prm[ParamQuote]); err != nil {
+		return fmt.Errorf("quote: %v", err)
+	}
+	if v := prm[ParamSampleRows]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxSampleRows {
+			return fmt.Errorf("sample_rows must be a number from 1 to %d", maxSampleRows)
+		}
+		st.sampleRows = n
+	}
+	return nil
 }
 
 func oneChar(v string) (byte, error) {
