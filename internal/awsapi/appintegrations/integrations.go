@@ -191,20 +191,9 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		id = tokenUUID(sc.Account, sc.Region, "data-integration", token)
 	}
 	var doc *integration
-	existing := func(tx *store.Tx) error {
-		rec, err := resources.Get(ctx, tx, sc, kindIntegration, id)
-		if err != nil {
-			return err
-		}
-		var d integration
-		if err := rec.Decode(&d); err != nil {
-			return err
-		}
-		if d.RequestHash != hash {
-			return invalid("The ClientToken %s was already used with different parameters.", trunc(token, 64))
-		}
-		doc = &d
-		return nil
+	existing := func(tx *store.Tx) (err error) {
+		doc, err = tokenIntegration(ctx, tx, sc, id, token, hash)
+		return err
 	}
 	duplicate := awsapi.Errorf(http.StatusConflict, codeDuplicate, "A data integration named %s already exists.", in.Name)
 	err := f.CreateOnce(ctx, token != "", func(tx *store.Tx) error {
@@ -245,6 +234,24 @@ func (f *Facade) createDataIntegration(ctx context.Context, r *awsapi.RESTReques
 		return 0, nil, err
 	}
 	return 0, doc.output(true), nil
+}
+
+// tokenIntegration is the integration id that an earlier create with the same client token
+// made (resources.ErrNotFound when there is none); a different request with the token is
+// refused.
+func tokenIntegration(ctx context.Context, tx *store.Tx, sc scope.Scope, id, token, hash string) (*integration, error) {
+	rec, err := resources.Get(ctx, tx, sc, kindIntegration, id)
+	if err != nil {
+		return nil, err
+	}
+	var d integration
+	if err := rec.Decode(&d); err != nil {
+		return nil, err
+	}
+	if d.RequestHash != hash {
+		return nil, invalid("The ClientToken %s was already used with different parameters.", trunc(token, 64))
+	}
+	return &d, nil
 }
 
 // validateCreate checks a CreateDataIntegration request against the model; a KmsKey problem
@@ -345,38 +352,11 @@ func (f *Facade) sourceConfig(ctx context.Context, sc scope.Scope, in *createInp
 		if !isFiles {
 			return cfg, invalid("FileConfiguration applies to s3:// and file:// sources only.")
 		}
-		cfg.Params = map[string]string{}
-		for _, fo := range fc.Folders {
-			if strings.Contains(fo, ",") {
-				return cfg, invalid("FileConfiguration.Folders: folder %q may not contain a comma.", trunc(fo, 200))
-			}
+		params, err := fileParams(fc)
+		if err != nil {
+			return cfg, err
 		}
-		cfg.Params[files.ParamFolders] = strings.Join(fc.Folders, ",")
-		for _, k := range slices.Sorted(mapsKeys(fc.Filters)) {
-			vals := fc.Filters[k]
-			switch k {
-			case "Extensions":
-				cfg.Params[files.ParamExtensions] = strings.Join(vals, ",")
-			case "Include", "Exclude":
-				// Fields admit no * or ?: a value is a name prefix (or, with a /, a path prefix).
-				globs := make([]string, len(vals))
-				for i, v := range vals {
-					globs[i] = v + "*"
-				}
-				key := files.ParamInclude
-				if k == "Exclude" {
-					key = files.ParamExclude
-				}
-				cfg.Params[key] = strings.Join(globs, ",")
-			case "Header":
-				if len(vals) != 1 || !slices.Contains([]string{"true", "false", "auto"}, vals[0]) {
-					return cfg, invalid("FileConfiguration.Filters.Header takes one value: true, false or auto.")
-				}
-				cfg.Params[files.ParamHeader] = vals[0]
-			default:
-				return cfg, invalid("FileConfiguration.Filters key %q is not supported. Use %s.", trunc(k, 255), strings.Join(fileFilterKeys, ", "))
-			}
-		}
+		cfg.Params = params
 	}
 	if err := applyObjects(&cfg, in.ObjectConfiguration); err != nil {
 		return cfg, err
@@ -385,6 +365,43 @@ func (f *Facade) sourceConfig(ctx context.Context, sc scope.Scope, in *createInp
 		cfg.Rules = append(cfg.Rules, objectRule(s.Object))
 	}
 	return cfg, nil
+}
+
+// fileParams turns a FileConfiguration into the files connector's parameters.
+func fileParams(fc *FileConfiguration) (map[string]string, error) {
+	params := map[string]string{}
+	for _, fo := range fc.Folders {
+		if strings.Contains(fo, ",") {
+			return nil, invalid("FileConfiguration.Folders: folder %q may not contain a comma.", trunc(fo, 200))
+		}
+	}
+	params[files.ParamFolders] = strings.Join(fc.Folders, ",")
+	for _, k := range slices.Sorted(mapsKeys(fc.Filters)) {
+		vals := fc.Filters[k]
+		switch k {
+		case "Extensions":
+			params[files.ParamExtensions] = strings.Join(vals, ",")
+		case "Include", "Exclude":
+			// Fields admit no * or ?: a value is a name prefix (or, with a /, a path prefix).
+			globs := make([]string, len(vals))
+			for i, v := range vals {
+				globs[i] = v + "*"
+			}
+			key := files.ParamInclude
+			if k == "Exclude" {
+				key = files.ParamExclude
+			}
+			params[key] = strings.Join(globs, ",")
+		case "Header":
+			if len(vals) != 1 || !slices.Contains([]string{"true", "false", "auto"}, vals[0]) {
+				return nil, invalid("FileConfiguration.Filters.Header takes one value: true, false or auto.")
+			}
+			params[files.ParamHeader] = vals[0]
+		default:
+			return nil, invalid("FileConfiguration.Filters key %q is not supported. Use %s.", trunc(k, 255), strings.Join(fileFilterKeys, ", "))
+		}
+	}
+	return params, nil
 }
 
 // applyObjects limits a config to the objects (tables) of an ObjectConfiguration, and to their
