@@ -293,7 +293,7 @@ func (s *Server) consoleURL() string {
 
 // facades builds every AWS service this server answers, keyed by SigV4 signing name.
 func (s *Server) facades() (map[string]awsapi.Service, error) {
-	sm, err := (&secretsmanager.Facade{Secrets: s.secrets, Tokens: s.core.Tokens}).Service()
+	sm, err := (&secretsmanager.Facade{Secrets: s.secrets, Tokens: s.core.Tokens, Regions: s.cfg.Regions}).Service()
 	if err != nil {
 		return nil, fmt.Errorf("secretsmanager: %w", err)
 	}

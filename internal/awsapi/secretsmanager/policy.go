@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
+	"github.com/surveyorhq/surveyor/internal/secrets"
 )
 
 // GetResourcePolicyInput is the GetResourcePolicy request (and DeleteResourcePolicy's).
@@ -26,6 +27,9 @@ type GetResourcePolicyOutput struct {
 // GetResourcePolicy returns the secret's resource policy as it was put.
 func (f *Facade) GetResourcePolicy(ctx context.Context, in *GetResourcePolicyInput) (*GetResourcePolicyOutput, error) {
 	sec, err := f.Secrets.Describe(ctx, callerScope(ctx), in.SecretId)
+	if err == nil && sec.IsReplica() {
+		err = secrets.ErrReplica // a replica's policy is its primary's, asked of the primary
+	}
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -6,7 +6,8 @@
 // Files: secretsmanager.go (service, the original operations, errors), list.go (ListSecrets,
 // BatchGetSecretValue, filters and paging), versions.go (ListSecretVersionIds,
 // UpdateSecretVersionStage), password.go (GetRandomPassword), policy.go (resource policies),
-// rotation.go (RotateSecret, CancelRotateSecret). Newer operations declare their
+// rotation.go (RotateSecret, CancelRotateSecret), replication.go (ReplicateSecretToRegions,
+// RemoveRegionsFromReplication, StopReplicationToReplica, ReplicationStatus). Newer operations declare their
 // constraints as `aws` tags, checked by the front door (ValidationException, as AWS answers).
 package secretsmanager
 
@@ -30,6 +31,9 @@ type Facade struct {
 	Tokens  awsapi.Tokens
 	// Random is the source of GetRandomPassword; nil is crypto/rand.
 	Random io.Reader
+	// Regions are the regions the server accepts (--regions), which alone can hold replicas;
+	// nil accepts every region.
+	Regions []string
 }
 
 // Service returns the awsJson1.1 service to register under the signing name "secretsmanager".
@@ -60,6 +64,10 @@ func (f *Facade) Service() (*awsapi.JSONService, error) {
 		"ValidateResourcePolicy":   awsapi.JSONOp(f.ValidateResourcePolicy),
 		"RotateSecret":             awsapi.JSONOp(f.RotateSecret),
 		"CancelRotateSecret":       awsapi.JSONOp(f.CancelRotateSecret),
+
+		"ReplicateSecretToRegions":     awsapi.JSONOp(f.ReplicateSecretToRegions),
+		"RemoveRegionsFromReplication": awsapi.JSONOp(f.RemoveRegionsFromReplication),
+		"StopReplicationToReplica":     awsapi.JSONOp(f.StopReplicationToReplica),
 	})
 }
 
@@ -85,15 +93,17 @@ type CreateSecretInput struct {
 	SecretBinary       []byte
 	Tags               []Tag
 	Type               string
-	// Replication is not supported: one region per server.
-	AddReplicaRegions []struct{ Region string }
+	// AddReplicaRegions replicate the new secret (replication.go).
+	AddReplicaRegions           []ReplicaRegionType `aws:"count=1:"`
+	ForceOverwriteReplicaSecret bool
 }
 
 // CreateSecretOutput is the CreateSecret response.
 type CreateSecretOutput struct {
-	ARN       string
-	Name      string
-	VersionId string `json:",omitempty"`
+	ARN               string
+	Name              string
+	VersionId         string              `json:",omitempty"`
+	ReplicationStatus []ReplicationStatus `json:",omitempty"`
 }
 
 func (f *Facade) CreateSecret(ctx context.Context, in *CreateSecretInput) (*CreateSecretOutput, error) {
@@ -117,18 +127,20 @@ func (f *Facade) CreateSecret(ctx context.Context, in *CreateSecretInput) (*Crea
 	if in.SecretString != nil && in.SecretBinary != nil {
 		return nil, invalid("You can't specify both a binary secret value and a string secret value in the same secret.")
 	}
-	if len(in.AddReplicaRegions) > 0 {
-		return nil, awsapi.Errorf(400, "InvalidRequestException", "Replica regions are not supported by this server.")
-	}
 	acct := callerScope(ctx)
 	sec, ver, err := f.Secrets.Create(ctx, acct, secrets.CreateInput{
 		Name: in.Name, Description: deref(in.Description), KmsKeyID: in.KmsKeyId, Tags: toTags(in.Tags),
 		Value: value(in.SecretString, in.SecretBinary), VersionID: in.ClientRequestToken,
+		Replicas: f.replicaRegions(in.AddReplicaRegions), ForceOverwrite: in.ForceOverwriteReplicaSecret,
 	})
 	if err != nil {
 		return nil, mapError(err)
 	}
-	return &CreateSecretOutput{ARN: sec.ARN, Name: sec.Name, VersionId: ver}, nil
+	out := &CreateSecretOutput{ARN: sec.ARN, Name: sec.Name, VersionId: ver}
+	if len(sec.Replication) > 0 {
+		out.ReplicationStatus = replicationStatus(sec)
+	}
+	return out, nil
 }
 
 // GetSecretValueInput is the GetSecretValue request.
@@ -191,6 +203,8 @@ type SecretDescription struct {
 	SecretVersionsToStages map[string][]string  `json:",omitempty"`
 	CreatedDate            *awsapi.EpochSeconds `json:",omitempty"`
 	PrimaryRegion          string               `json:",omitempty"`
+	// ReplicationStatus is DescribeSecret's only (a ListSecrets entry has none).
+	ReplicationStatus []ReplicationStatus `json:",omitempty"`
 }
 
 func (f *Facade) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*SecretDescription, error) {
@@ -205,6 +219,9 @@ func (f *Facade) DescribeSecret(ctx context.Context, in *DescribeSecretInput) (*
 	}
 	d := f.describe(sec)
 	d.VersionIdsToStages = stagesOf(sec)
+	if len(sec.Replication) > 0 {
+		d.ReplicationStatus = replicationStatus(sec)
+	}
 	return d, nil
 }
 
@@ -396,7 +413,8 @@ func (f *Facade) UntagResource(ctx context.Context, in *UntagResourceInput) (*st
 
 func (f *Facade) describe(s *secrets.Secret) *SecretDescription {
 	d := &SecretDescription{ARN: s.ARN, Name: s.Name, Description: s.Description, KmsKeyId: s.KmsKeyID,
-		LastChangedDate: epoch(&s.UpdatedAt), CreatedDate: epoch(&s.CreatedAt), DeletedDate: epoch(s.DeletedAt)}
+		LastChangedDate: epoch(&s.UpdatedAt), CreatedDate: epoch(&s.CreatedAt), DeletedDate: epoch(s.DeletedAt),
+		PrimaryRegion: s.PrimaryRegion}
 	describeRotation(d, s.Rotation)
 	if s.AccessedAt != nil {
 		// AWS reports the day of last access, not the instant.
