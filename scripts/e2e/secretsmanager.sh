@@ -2,7 +2,7 @@
 # End to end: the whole Secrets Manager API through the real binary, with the aws CLI and boto3
 # (scripts/e2e/secrets.sh covers the basics and accounts).
 source "$(dirname "$0")/lib.bash"
-e2e_start --no-sample
+e2e_start --no-sample --regions us-east-1,eu-west-1,us-west-2
 
 sm() { aws secretsmanager "$@"; }
 expect_error() { # expect_error CODE MESSAGE-SUBSTRING -- command...
@@ -99,7 +99,45 @@ sm cancel-rotate-secret --secret-id other/key >/dev/null
 [ "$(sm describe-secret --secret-id other/key --query RotationEnabled --output text)" = False ] || fail "cancel-rotate-secret"
 pass "rotate-secret, cancel-rotate-secret"
 
-for v in v1 v2 v3 db-pw key-pw "$pw"; do
+# Replication: replicas are secrets of the other region, in sync when the call returns
+rarn=$(sm create-secret --name e2e/repl --secret-string r1 --add-replica-regions Region=eu-west-1 --query ARN --output text)
+[ "$(sm describe-secret --secret-id e2e/repl --query 'ReplicationStatus[0].[Region, Status, StatusMessage]' --output text)" = \
+  "eu-west-1	InSync	Replication succeeded" ] || fail "create-secret --add-replica-regions"
+earn=${rarn/:us-east-1:/:eu-west-1:}
+[ "$(sm get-secret-value --region eu-west-1 --secret-id "$earn" --query SecretString --output text)" = r1 ] || fail "replica value"
+sm put-secret-value --secret-id e2e/repl --secret-string r2 >/dev/null
+[ "$(sm get-secret-value --region eu-west-1 --secret-id e2e/repl --query SecretString --output text)" = r2 ] || fail "replica after put-secret-value"
+[ "$(sm describe-secret --region eu-west-1 --secret-id e2e/repl --query PrimaryRegion --output text)" = us-east-1 ] || fail "replica PrimaryRegion"
+expect_error InvalidParameterException "Operation not permitted on a replica secret. Call must be made in primary secret's region." -- \
+  sm put-secret-value --region eu-west-1 --secret-id e2e/repl --secret-string x
+expect_error InvalidParameterException "You can't delete secret $rarn that still has replica regions [eu-west-1]." -- \
+  sm delete-secret --secret-id "$rarn"
+sm create-secret --region us-west-2 --name e2e/repl --secret-string west >/dev/null
+st=$(sm replicate-secret-to-regions --secret-id e2e/repl --add-replica-regions Region=us-west-2 Region=ap-south-1 \
+  --query 'ReplicationStatus[].Status' --output text)
+[ "$st" = "InSync	Failed	Failed" ] || fail "replicate onto a taken name and a refused region: $st"
+sm replicate-secret-to-regions --secret-id e2e/repl --add-replica-regions Region=us-west-2 --force-overwrite-replica-secret >/dev/null
+[ "$(sm get-secret-value --region us-west-2 --secret-id e2e/repl --query SecretString --output text)" = r2 ] || fail "force-overwrite-replica-secret"
+python3 - <<'PY' || fail "boto3 replication"
+import boto3
+east, west = boto3.client("secretsmanager"), boto3.client("secretsmanager", region_name="us-west-2")
+names = lambda c, v: [s["Name"] for s in c.list_secrets(Filters=[{"Key": "primary-region", "Values": [v]}])["SecretList"]]
+assert names(east, "us-east-1") == ["e2e/repl"], names(east, "us-east-1")
+assert names(west, "us-east-1") == ["e2e/repl"], names(west, "us-east-1")
+assert "e2e/repl" not in names(east, "!us-east-1")
+arn = west.stop_replication_to_replica(SecretId="e2e/repl")["ARN"]
+assert ":us-west-2:" in arn, arn
+west.put_secret_value(SecretId=arn, SecretString="west-2")
+out = east.remove_regions_from_replication(SecretId="e2e/repl", RemoveReplicaRegions=["eu-west-1", "ap-south-1"])
+assert out["ReplicationStatus"] == [], out["ReplicationStatus"]
+assert "PrimaryRegion" not in east.describe_secret(SecretId="e2e/repl")
+east.delete_secret(SecretId="e2e/repl", ForceDeleteWithoutRecovery=True)
+assert west.get_secret_value(SecretId=arn)["SecretString"] == "west-2"
+print("ok: boto3 primary-region filter, stop-replication-to-replica, remove-regions-from-replication")
+PY
+pass "replication"
+
+for v in v1 v2 v3 db-pw key-pw r1 r2 west-2 "$pw"; do
   ! grep -qF -- "$v" "$E2E_TMP/serve.log" || fail "a secret value appears in the server log"
 done
 pass "no secret value in the server log"
