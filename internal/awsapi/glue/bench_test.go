@@ -130,7 +130,7 @@ func signedPost(env *servertest.Env, body []byte) error {
 
 // loadPartitions writes logs.events and its 100,000 partitions straight into the server's store,
 // in the account the client signs for.
-func loadPartitions(b *testing.B, env *servertest.Env) {
+func loadPartitions(b testing.TB, env *servertest.Env) {
 	b.Helper()
 	ctx := context.Background()
 	dsn := env.Config.Store

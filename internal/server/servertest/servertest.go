@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/surveyorhq/surveyor/internal/awsapi"
@@ -117,11 +119,29 @@ func (e *Env) AWS() aws.Config { return e.AWSFor(e.Key) }
 // AWSFor returns an aws.Config signed with key.
 func (e *Env) AWSFor(key awsapi.Key) aws.Config {
 	return aws.Config{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(e.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider(key.AccessKeyID, key.SecretAccessKey, ""),
-		RetryMaxAttempts: 1,
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(e.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider(key.AccessKeyID, key.SecretAccessKey, ""),
+		Retryer:      RetryClosedConnection,
 	}
+}
+
+// RetryClosedConnection is the retryer of the test clients: no retry at all, except one
+// immediate retry of a request whose connection the client's own transport closed under it
+// (net.ErrClosed). That is a known race between aws-sdk-go-v2 and net/http — the transport's
+// writer goroutine closes the connection while the response body is read — which the SDK's
+// default retryer absorbs for every user; without the retry a loaded machine turns it into
+// "deserialization failed ... use of closed network connection" once in a few hundred calls.
+// Every other error reaches the test as the server answered it.
+func RetryClosedConnection() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 2
+		o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			return aws.BoolTernary(errors.Is(err, net.ErrClosed))
+		})}
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		o.RateLimiter = ratelimit.None
+	})
 }
 
 // NewAccount creates a key pair for another account.
