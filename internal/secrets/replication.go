@@ -81,6 +81,9 @@ func (s *Service) replicate(ctx context.Context, tx *store.Tx, sec *Secret, regi
 			return fmt.Errorf("%w: Invalid replica region.", ErrInvalid)
 		}
 	}
+	if err := s.relock(ctx, tx, sec); err != nil {
+		return err
+	}
 	values, err := s.openAll(sec)
 	if err != nil {
 		return err
@@ -167,6 +170,9 @@ func (s *Service) propagate(ctx context.Context, tx *store.Tx, sec *Secret) erro
 	if len(sec.Replication) == 0 {
 		return nil
 	}
+	if err := lockRow(ctx, tx, sec.ID); err != nil {
+		return err
+	}
 	sec, err := s.load(ctx, tx, "s.id = ?", sec.ID)
 	if err != nil {
 		return err
@@ -221,6 +227,9 @@ func (s *Service) RemoveRegions(ctx context.Context, sc scope.Scope, secretID st
 		if sec, err = s.findLive(ctx, tx, sc, secretID); err != nil {
 			return err
 		}
+		if err := s.relock(ctx, tx, sec); err != nil {
+			return err
+		}
 		var kept []ReplicaStatus
 		for _, st := range sec.Replication {
 			if !slices.Contains(regions, st.Region) {
@@ -249,6 +258,9 @@ func (s *Service) StopReplication(ctx context.Context, sc scope.Scope, secretID 
 		if !sec.IsReplica() {
 			return fmt.Errorf("%w: The secret %s isn't a replica secret. Call StopReplicationToReplica in the Region of a replica.", ErrInvalidState, sec.ARN)
 		}
+		if err := lockRow(ctx, tx, sec.primaryID); err != nil {
+			return err
+		}
 		primary, err := s.load(ctx, tx, "s.id = ?", sec.primaryID)
 		switch {
 		case err == nil:
@@ -264,6 +276,29 @@ func (s *Service) StopReplication(ctx context.Context, sc scope.Scope, secretID 
 		return err
 	})
 	return sec, err
+}
+
+// lockRow holds the write lock of a secret's row until the transaction ends (PostgreSQL rows;
+// SQLite writes one transaction at a time), so the changes of one replicated secret and of its
+// replication run one at a time, each seeing the one before.
+func lockRow(ctx context.Context, tx *store.Tx, id string) error {
+	if _, err := tx.Exec(ctx, "UPDATE secrets SET id = id WHERE id = ?", id); err != nil {
+		return fmt.Errorf("lock secret: %w", err)
+	}
+	return nil
+}
+
+// relock locks sec's row and reads it again, as it is now that no one else may change it.
+func (s *Service) relock(ctx context.Context, tx *store.Tx, sec *Secret) error {
+	if err := lockRow(ctx, tx, sec.ID); err != nil {
+		return err
+	}
+	fresh, err := s.load(ctx, tx, "s.id = ?", sec.ID)
+	if err != nil {
+		return err
+	}
+	*sec = *fresh
+	return nil
 }
 
 // writeReplication stores a primary's replica regions; with none left it is not replicated.

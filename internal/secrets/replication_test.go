@@ -143,3 +143,46 @@ func statuses(sec *secrets.Secret) []string {
 
 func last2[A any](_ A, err error) error         { return err }
 func last3[A, B any](_ A, _ B, err error) error { return err }
+
+// TestReplicationUnderConcurrentWrites: puts racing on a replicated primary leave every replica
+// with exactly the primary's versions and labels.
+func TestReplicationUnderConcurrentWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		svc := newService(t, db, &now)
+		if _, _, err := svc.Create(ctx, acct, secrets.CreateInput{Name: "hot", Value: &secrets.Value{String: str("v0")},
+			Replicas: []secrets.ReplicaRegion{{Region: otherRegion.Region}, {Region: "us-west-2"}}}); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				_, _, err := svc.PutValue(ctx, acct, "hot", "", secrets.Value{String: str("v" + string(rune('1'+i)))}, nil)
+				errs <- err
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Fatalf("concurrent put: %v", err)
+			}
+		}
+		prim, _ := svc.Describe(ctx, acct, "hot")
+		want, _ := svc.Current(ctx, acct, "hot")
+		for _, region := range []string{otherRegion.Region, "us-west-2"} {
+			sc := scope.Scope{Account: acct.Account, Region: region}
+			rep, err := svc.Describe(ctx, sc, "hot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.EqualFunc(rep.Versions, prim.Versions, func(a, b secrets.Version) bool {
+				return a.ID == b.ID && slices.Equal(a.Stages, b.Stages)
+			}) || len(rep.Versions) != 9 {
+				t.Fatalf("%s: replica versions %v, primary %v", region, rep.Versions, prim.Versions)
+			}
+			if got, _ := svc.Current(ctx, sc, "hot"); *got.String != *want.String {
+				t.Fatalf("%s: replica current %q, primary %q", region, *got.String, *want.String)
+			}
+		}
+	})
+}
