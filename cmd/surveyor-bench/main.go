@@ -119,7 +119,7 @@ func main() {
 		runs        = flag.Int("runs", 3, "timed runs of floor and scan; the median is reported")
 		keep        = flag.Bool("keep", false, "keep the generated databases and files")
 		seed        = flag.Int64("seed", 1, "seed of the schema generator")
-		profileDir  = flag.String("profile", "", "directory for CPU and heap profiles of the child scans")
+		profileDir  = flag.String("profile", "", "directory for CPU and allocation profiles of the child scans, of one more scan per format and of the servers (one per service run; the PostgreSQL store logs every statement)")
 		reuse       = flag.String("reuse", "", "URI of a database kept by -keep: measure it instead of loading a new one (one engine, one size)")
 		formats     = flag.String("formats", defaultFormats, "comma-separated formats of `surveyor scan` runs; empty for none")
 		stores      = flag.String("stores", defaultStores, "comma-separated stores of DataZone service runs; empty for none")
@@ -347,9 +347,10 @@ func measure(ctx context.Context, cfg config, sc scanner, gen *benchgen.Schema, 
 	if err != nil {
 		return r, err
 	}
+	prof := ""
 	if cfg.profileDir != "" {
 		// Profiling costs memory of its own: profile in a second child, after measuring RSS.
-		prof := filepath.Join(cfg.profileDir, fmt.Sprintf("%s-%d", engine, size))
+		prof = filepath.Join(cfg.profileDir, fmt.Sprintf("%s-%d", engine, size))
 		if _, err := childScan(ctx, prof, src); err != nil {
 			return r, err
 		}
@@ -365,10 +366,10 @@ func measure(ctx context.Context, cfg config, sc scanner, gen *benchgen.Schema, 
 		return r, err
 	}
 	defer os.RemoveAll(tmp)
-	if r.outputs, err = measureOutputs(ctx, cfg, src, tmp, progress); err != nil {
+	if r.outputs, err = measureOutputs(ctx, cfg, src, tmp, prof, progress); err != nil {
 		return r, err
 	}
-	if r.services, err = measureServices(ctx, cfg, src, tmp, progress); err != nil {
+	if r.services, err = measureServices(ctx, cfg, src, tmp, prof, progress); err != nil {
 		return r, err
 	}
 	return r, nil

@@ -40,8 +40,9 @@ func buildSurveyor(ctx context.Context, path, dir string, progress io.Writer) (s
 	return bin, nil
 }
 
-// measureOutputs runs `surveyor scan` once per format and run, its output going to a file.
-func measureOutputs(ctx context.Context, cfg config, src connector.Source, tmp string, progress io.Writer) ([]outputResult, error) {
+// measureOutputs runs `surveyor scan` once per format and run, its output going to a file; with a
+// profile path prefix, once more per format with CPU and allocation profiles.
+func measureOutputs(ctx context.Context, cfg config, src connector.Source, tmp, profile string, progress io.Writer) ([]outputResult, error) {
 	var out []outputResult
 	for _, format := range cfg.formats {
 		o := outputResult{format: format}
@@ -53,6 +54,14 @@ func measureOutputs(ctx context.Context, cfg config, src connector.Source, tmp s
 			}
 			o.walls = append(o.walls, m.wall)
 			o.rssMiB = max(o.rssMiB, m.rssMiB)
+		}
+		if profile != "" {
+			// Profiled apart from the timed runs, which it would slow down.
+			p := fmt.Sprintf("%s-scan-%s", profile, format)
+			if _, err := measureCommand(ctx, file, cfg.surveyor, "scan", "--format", format, "--statement-timeout", "15m",
+				"--cpuprofile", p+".cpu.pprof", "--memprofile", p+".alloc.pprof", uri(src)); err != nil {
+				return nil, fmt.Errorf("scan --format %s with profiles: %w", format, err)
+			}
 		}
 		fi, err := os.Stat(file)
 		if err != nil {

@@ -55,11 +55,11 @@ type serviceRun struct {
 // measureServices runs the data source on each store of cfg, cfg.serviceRuns times, each time with a
 // new server on a new store, the stores taking turns: the result has the median wall times and
 // the highest peaks.
-func measureServices(ctx context.Context, cfg config, src connector.Source, tmp string, progress io.Writer) ([]serviceResult, error) {
+func measureServices(ctx context.Context, cfg config, src connector.Source, tmp, profile string, progress io.Writer) ([]serviceResult, error) {
 	all := make([][]serviceResult, len(cfg.stores))
 	for range cfg.serviceRuns {
 		for i, st := range cfg.stores {
-			r, err := measureService(ctx, cfg, st, src, tmp, progress)
+			r, err := measureService(ctx, cfg, st, src, tmp, profile, progress)
 			if err != nil {
 				return nil, fmt.Errorf("service run on the %s store: %w", st, err)
 			}
@@ -92,7 +92,7 @@ func summarize(rs []serviceResult) serviceResult {
 	return out
 }
 
-func measureService(ctx context.Context, cfg config, storeKind string, src connector.Source, tmp string, progress io.Writer) (r serviceResult, err error) {
+func measureService(ctx context.Context, cfg config, storeKind string, src connector.Source, tmp, profile string, progress io.Writer) (r serviceResult, err error) {
 	r.store = storeKind
 	dataDir, err := os.MkdirTemp(tmp, "data-")
 	if err != nil {
@@ -107,16 +107,39 @@ func measureService(ctx context.Context, cfg config, storeKind string, src conne
 		}
 		defer func() { err = errors.Join(err, drop()) }()
 	}
-	srv, err := startServer(ctx, cfg.surveyor, dataDir, st.dsn)
+	// With a profile path prefix (-profile), each run has a server of its own, started with CPU and allocation profiles
+	// (the rerun's server starts on the first one's store), and the PostgreSQL store logs every
+	// statement with its duration.
+	prof := func(run string) []string {
+		if profile == "" {
+			return nil
+		}
+		p := fmt.Sprintf("%s-serve-%s-%s", profile, storeKind, run)
+		return []string{"--cpuprofile", p + ".cpu.pprof", "--memprofile", p + ".alloc.pprof"}
+	}
+	if profile != "" && storeKind == storePostgres {
+		if err := st.logStatements(ctx); err != nil {
+			return r, err
+		}
+	}
+	srv, err := startServer(ctx, cfg.surveyor, dataDir, st.dsn, "", prof("first")...)
 	if err != nil {
 		return r, err
 	}
-	defer srv.stop()
+	defer func() { srv.stop() }()
 	ds, err := srv.createDataSource(ctx, src)
 	if err != nil {
 		return r, err
 	}
 	for i, run := range []*serviceRun{&r.first, &r.rerun} {
+		if i > 0 && profile != "" {
+			domain, addr := srv.domain, srv.addr // the credentials file names the address
+			srv.stop()
+			if srv, err = startServer(ctx, cfg.surveyor, dataDir, st.dsn, addr, prof("rerun")...); err != nil {
+				return r, err
+			}
+			srv.domain = domain
+		}
 		before, err := st.rows(ctx)
 		if err != nil {
 			return r, err
@@ -140,22 +163,28 @@ func measureService(ctx context.Context, cfg config, storeKind string, src conne
 // process is a running `surveyor serve` with clients signed by its first key.
 type process struct {
 	cmd    *exec.Cmd
+	addr   string
 	dz     *dz.Client
 	sm     *secretsmanager.Client
 	domain string
 }
 
-func startServer(ctx context.Context, bin, dataDir, storeDSN string) (*process, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+// startServer starts `surveyor serve` on the data directory and store, listening on addr (a free
+// port when empty), with extra arguments.
+func startServer(ctx context.Context, bin, dataDir, storeDSN, addr string, extra ...string) (*process, error) {
+	if addr == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		addr = ln.Addr().String()
+		ln.Close()
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	args := []string{"serve", "--data-dir", dataDir, "--listen", addr, "--log-level", "warn", "--no-sample"}
 	if storeDSN != "" {
 		args = append(args, "--store", storeDSN)
 	}
+	args = append(args, extra...)
 	// The server is started directly: its RSS is read from /proc while it runs (VmHWM belongs
 	// to the address space it got at exec), not from rusage.
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -163,8 +192,11 @@ func startServer(ctx context.Context, bin, dataDir, storeDSN string) (*process, 
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &process{cmd: cmd}
-	var creds server.Credentials
+	s := &process{cmd: cmd, addr: addr}
+	var (
+		creds server.Credentials
+		err   error
+	)
 	for i := 0; ; i++ {
 		if creds, err = server.ReadCredentials(dataDir); err == nil {
 			if c, err := net.Dial("tcp", addr); err == nil {
@@ -327,6 +359,24 @@ func (c *catalogStore) createPostgres(ctx context.Context) (func() error, error)
 		_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 		return err
 	}, nil
+}
+
+// logStatements makes the PostgreSQL server log every statement on the store database with its
+// duration (log_min_duration_statement = 0 for this database only; it goes with the database).
+func (c *catalogStore) logStatements(ctx context.Context) error {
+	db, err := sql.Open("pgx", c.dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var name string
+	if err := db.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `ALTER DATABASE `+pgx.Identifier{name}.Sanitize()+` SET log_min_duration_statement = 0`); err != nil {
+		return fmt.Errorf("log the store's statements: %w", err)
+	}
+	return nil
 }
 
 // rows counts the catalog's rows: assets, revisions, activities, foreign key references and

@@ -52,7 +52,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(scanCommand(), diffCommand(), serveCommand(), envCommand(), keysCommand(), versionCommand())
-	return root.ExecuteContext(ctx)
+	var prof profiler
+	prof.register(root)
+	err := root.ExecuteContext(ctx)
+	return errors.Join(err, prof.stop())
 }
 
 func versionCommand() *cobra.Command {
