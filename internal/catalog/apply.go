@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -91,8 +92,12 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 		return Stats{}, fmt.Errorf("lock source %s for run %s: %w", in.SourceID, in.RunID, err)
 	}
 	a := &applier{c: c, tx: tx, in: in, now: c.now().UnixMilli()}
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM activities WHERE run_id = ?`, in.RunID).Scan(&a.seq); err != nil {
+	var err error
+	if err = tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM activities WHERE run_id = ?`, in.RunID).Scan(&a.seq); err != nil {
 		return Stats{}, fmt.Errorf("read activities of run %s: %w", in.RunID, err)
+	}
+	if a.fresh, err = freshSource(ctx, tx, in.AccountID, in.SourceID); err != nil {
+		return Stats{}, fmt.Errorf("read assets of source %s: %w", in.SourceID, err)
 	}
 	its := items(in.Snapshot)
 	batches, stop := encodeAhead(its, c.batchSize())
@@ -105,7 +110,7 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 			return Stats{}, err
 		}
 	}
-	if in.Snapshot.Complete {
+	if in.Snapshot.Complete && !a.fresh { // every asset of a fresh source is one of the snapshot's
 		if err := a.markMissing(ctx, its); err != nil {
 			return Stats{}, fmt.Errorf("mark missing assets of run %s: %w", in.RunID, err)
 		}
@@ -127,6 +132,18 @@ func lockSource(ctx context.Context, tx *store.Tx, accountID, sourceID string) e
 	return err
 }
 
+// freshSource reports whether the catalog has no asset of the source yet (its first run): then
+// Apply need not look up the assets of its batches, as no batch can find one (each reference
+// is in one batch only).
+func freshSource(ctx context.Context, tx *store.Tx, accountID, sourceID string) (bool, error) {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM assets WHERE source_id = ? AND account_id = ? LIMIT 1`, sourceID, accountID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	return false, err
+}
+
 // problems is what the connector noticed while reading t (schema.Meta.Problems), for the
 // message of its activity: a table read with problems is still read, but not silently.
 func problems(t *schema.Table) string { return strings.Join(t.Meta.Problems, "; ") }
@@ -139,13 +156,18 @@ type applier struct {
 	now int64
 	seq int // the last activity's
 	st  Stats
+	// fresh is true when the source had no asset when Apply began: nothing to look up.
+	fresh bool
 }
 
 // batch applies a run of items, in reference order, with their encodings.
 func (a *applier) batch(ctx context.Context, its []item, enc []encoded) error {
-	known, err := lookupExisting(ctx, a.tx, a.in.AccountID, a.in.SourceID, its)
-	if err != nil {
-		return err
+	known := map[schema.Ref]*existing{}
+	if !a.fresh {
+		var err error
+		if known, err = lookupExisting(ctx, a.tx, a.in.AccountID, a.in.SourceID, its); err != nil {
+			return err
+		}
 	}
 	var rows batchRows
 	for i, it := range its {
@@ -218,7 +240,7 @@ func (a *applier) revise(rows *batchRows, it item, id string, rev int, enc encod
 	in := a.in
 	rows.assets = append(rows.assets, []any{id, in.AccountID, in.SourceID, it.ref.Database, it.ref.Namespace, it.ref.Table,
 		string(it.table.Kind), rev, enc.fingerprint, enc.meta, searchText(it.table), a.now, a.now})
-	rows.revisions = append(rows.revisions, []any{id, rev, enc.fingerprint, string(enc.doc), enc.meta, in.RunID, a.now})
+	rows.revisions = append(rows.revisions, []any{id, rev, enc.fingerprint, enc.doc, enc.meta, in.RunID, a.now})
 	rows.revised = append(rows.revised, id)
 	rows.refs = append(rows.refs, referenceRows(id, it.ref, it.table)...)
 }
@@ -300,7 +322,7 @@ func (a *applier) markMissing(ctx context.Context, its []item) error {
 
 // encoded is a table's canonical document, fingerprint and meta, as stored.
 type encoded struct {
-	doc         []byte
+	doc         string
 	fingerprint string
 	meta        string
 }
@@ -320,9 +342,10 @@ func encodeAhead(its []item, size int) (<-chan encodedBatch, func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer close(out)
+		workers := make([]encoder, min(runtime.GOMAXPROCS(0), 8))
 		for start := 0; start < len(its); start += size {
 			b := encodedBatch{its: its[start:min(start+size, len(its))]}
-			b.enc, b.err = encodeAll(b.its)
+			b.enc, b.err = encodeAll(b.its, workers)
 			select {
 			case out <- b:
 			case <-done:
@@ -336,33 +359,40 @@ func encodeAhead(its []item, size int) (<-chan encodedBatch, func()) {
 	return out, func() { close(done); wg.Wait() }
 }
 
-// encodeAll encodes the tables of items on all cores: encoding JSON is most of Apply's work when
-// little changed. The fingerprint is the SHA-256 of the canonical document (as
+// encoder is one worker of encodeAll with the buffer it reuses from one table to the next.
+type encoder struct{ buf []byte }
+
+// encode returns t's encoding. The fingerprint is the SHA-256 of the canonical document (as
 // schema.Table.Fingerprint computes it); hashing the document we store encodes each table once.
-func encodeAll(its []item) ([]encoded, error) {
+func (e *encoder) encode(t *schema.Table) (encoded, error) {
+	e.buf = t.AppendCanonical(e.buf[:0])
+	sum := sha256.Sum256(e.buf)
+	meta, err := json.Marshal(t.Meta)
+	if err != nil {
+		return encoded{}, err
+	}
+	return encoded{doc: string(e.buf), fingerprint: hex.EncodeToString(sum[:]), meta: string(meta)}, nil
+}
+
+// encodeAll encodes the tables of items on up to len(workers) cores: encoding JSON is most of
+// Apply's work when little changed.
+func encodeAll(its []item, workers []encoder) ([]encoded, error) {
 	out := make([]encoded, len(its))
 	errs := make([]error, len(its))
-	work := func(i int) {
-		t := its[i].table
-		if t == nil || t.Meta.NoAccess {
-			return
-		}
-		doc := t.Canonical()
-		sum := sha256.Sum256(doc)
-		fp := hex.EncodeToString(sum[:])
-		meta, err := json.Marshal(t.Meta)
-		if err != nil {
-			errs[i] = fmt.Errorf("encode meta of %s: %w", its[i].ref, err)
-			return
-		}
-		out[i] = encoded{doc: doc, fingerprint: fp, meta: string(meta)}
-	}
-	workers := min(runtime.GOMAXPROCS(0), 8, len(its)/256+1)
+	n := max(1, min(len(workers), len(its)/256+1))
 	var wg sync.WaitGroup
-	for w := range workers {
+	for w := range n {
+		e := &workers[w]
 		wg.Go(func() {
-			for i := w; i < len(its); i += workers {
-				work(i)
+			for i := w; i < len(its); i += n {
+				t := its[i].table
+				if t == nil || t.Meta.NoAccess {
+					continue
+				}
+				var err error
+				if out[i], err = e.encode(t); err != nil {
+					errs[i] = fmt.Errorf("encode meta of %s: %w", its[i].ref, err)
+				}
 			}
 		})
 	}
@@ -410,30 +440,15 @@ func compareRefs(a, b schema.Ref) int {
 	return strings.Compare(a.Table, b.Table)
 }
 
-// lookupExisting reads what the catalog has of the items' references, by key: the batch's
-// references are joined against the source's unique key, so the read costs one index probe per
-// item and never touches a document.
+// lookupExisting reads what the catalog has of the items' references, by key: one index probe
+// per item, never touching a document (lookupQuery).
 func lookupExisting(ctx context.Context, tx *store.Tx, accountID, sourceID string, its []item) (map[schema.Ref]*existing, error) {
 	out := make(map[schema.Ref]*existing, len(its))
 	if len(its) == 0 {
 		return out, nil
 	}
-	var q strings.Builder
-	q.WriteString(`WITH k (database_name, namespace_name, table_name) AS (VALUES `)
-	args := make([]any, 0, 3*len(its)+2)
-	for i, it := range its {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?)")
-		args = append(args, it.ref.Database, it.ref.Namespace, it.ref.Table)
-	}
-	q.WriteString(`) SELECT a.id, a.database_name, a.namespace_name, a.table_name, a.revision, a.fingerprint, a.missing, a.meta
-		FROM k JOIN assets a ON a.source_id = ? AND a.database_name = k.database_name
-		AND a.namespace_name = k.namespace_name AND a.table_name = k.table_name
-		WHERE a.account_id = ?`)
-	args = append(args, sourceID, accountID)
-	rows, err := tx.Query(ctx, q.String(), args...)
+	q, args := lookupQuery(tx.Dialect(), accountID, sourceID, its)
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read assets of source %s: %w", sourceID, err)
 	}
@@ -454,6 +469,42 @@ func lookupExisting(ctx context.Context, tx *store.Tx, accountID, sourceID strin
 		return nil, fmt.Errorf("read assets of source %s: %w", sourceID, err)
 	}
 	return out, nil
+}
+
+// lookupColumns is what lookupExisting reads of an asset.
+const lookupColumns = `a.id, a.database_name, a.namespace_name, a.table_name, a.revision, a.fingerprint, a.missing, a.meta`
+
+// lookupQuery is the statement that reads the items' assets. On PostgreSQL the references go as
+// three arrays, each joined laterally to one probe of the source's unique key: the planner
+// cannot turn that into a scan of every asset of the source, which it does for a join of a
+// VALUES list when the assets' statistics are stale (a catalog filled by the transaction under
+// way), and the statement plans in the same time whatever the batch size. SQLite probes the
+// unique index for each row of the VALUES list.
+func lookupQuery(d store.Dialect, accountID, sourceID string, its []item) (string, []any) {
+	if d == store.Postgres {
+		dbs, nss, tables := make([]string, len(its)), make([]string, len(its)), make([]string, len(its))
+		for i, it := range its {
+			dbs[i], nss[i], tables[i] = it.ref.Database, it.ref.Namespace, it.ref.Table
+		}
+		return `SELECT ` + lookupColumns + ` FROM unnest(?::text[], ?::text[], ?::text[]) AS k (database_name, namespace_name, table_name)
+			CROSS JOIN LATERAL (SELECT * FROM assets a WHERE a.source_id = ? AND a.database_name = k.database_name
+			AND a.namespace_name = k.namespace_name AND a.table_name = k.table_name AND a.account_id = ? LIMIT 1) a`,
+			[]any{dbs, nss, tables, sourceID, accountID}
+	}
+	var q strings.Builder
+	q.WriteString(`WITH k (database_name, namespace_name, table_name) AS (VALUES `)
+	args := make([]any, 0, 3*len(its)+2)
+	for i, it := range its {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, it.ref.Database, it.ref.Namespace, it.ref.Table)
+	}
+	q.WriteString(`) SELECT ` + lookupColumns + ` FROM k JOIN assets a ON a.source_id = ? AND a.database_name = k.database_name
+		AND a.namespace_name = k.namespace_name AND a.table_name = k.table_name
+		WHERE a.account_id = ?`)
+	return q.String(), append(args, sourceID, accountID)
 }
 
 // maxParams bounds the placeholders of one statement, below SQLite's 32766 and PostgreSQL's 65535.

@@ -132,3 +132,49 @@ func runHistory(t *testing.T, db *store.DB, batch int) *history {
 	}
 	return h
 }
+
+// TestApplyFreshSourceBesideAnother applies the same tables to a second source of the same
+// account after the first has them, in batches of 2: the second source's assets are its own (a
+// first run there looks nothing up, whatever the other source has), and its own rerun finds
+// them all unchanged, across batches.
+func TestApplyFreshSourceBesideAnother(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newCatalog()
+		c.BatchSize = 2
+		run := func(src, runID string, s *schema.Snapshot) catalog.Stats {
+			t.Helper()
+			var st catalog.Stats
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				var err error
+				st, err = c.Apply(ctx, tx, catalog.ApplyInput{AccountID: account, SourceID: src, RunID: runID, Snapshot: s})
+				return err
+			})
+			if err != nil {
+				t.Fatalf("apply %s to %s: %v", runID, src, err)
+			}
+			return st
+		}
+		const n = 5
+		for _, step := range []struct {
+			src, run string
+			want     catalog.Stats
+		}{
+			{"src-a", "run-a1", catalog.Stats{Added: n}},
+			{"src-b", "run-b1", catalog.Stats{Added: n}},
+			{"src-b", "run-b2", catalog.Stats{Unchanged: n}},
+			{"src-a", "run-a2", catalog.Stats{Unchanged: n}},
+		} {
+			if got := run(step.src, step.run, snap(true, tables(n)...)); got != step.want {
+				t.Fatalf("%s on %s: stats %+v, want %+v", step.run, step.src, got, step.want)
+			}
+		}
+		all := read(t, db, func(tx *store.Tx) ([]catalog.Asset, error) {
+			as, _, err := c.Search(ctx, tx, account, "", nil, 0, 100)
+			return as, err
+		})
+		if len(all) != 2*n {
+			t.Fatalf("%d assets in the account, want %d (%d per source)", len(all), 2*n, n)
+		}
+	})
+}

@@ -43,7 +43,11 @@ func (t *Table) normalize() {
 
 // Canonical returns the canonical JSON form of a table's shape: the table in canonical order,
 // without Meta. Equal shapes give equal bytes.
-func (t Table) Canonical() []byte {
+func (t Table) Canonical() []byte { return t.AppendCanonical(nil) }
+
+// AppendCanonical appends the canonical JSON form of the table's shape (Canonical) to dst and
+// returns the extended buffer, so that a caller encoding many tables reuses one buffer.
+func (t Table) AppendCanonical(dst []byte) []byte {
 	c := t
 	c.Meta = Meta{}
 	if !t.inCanonicalOrder() {
@@ -54,7 +58,7 @@ func (t Table) Canonical() []byte {
 		c.Indexes = slices.Clone(t.Indexes)
 		c.normalize()
 	}
-	return c.AppendJSON(nil, "", "")
+	return c.AppendJSON(dst, "", "")
 }
 
 // inCanonicalOrder reports whether normalize would leave t as it is, so Canonical need not
