@@ -81,9 +81,6 @@ func (s *Service) replicate(ctx context.Context, tx *store.Tx, sec *Secret, regi
 			return fmt.Errorf("%w: Invalid replica region.", ErrInvalid)
 		}
 	}
-	if err := s.relock(ctx, tx, sec); err != nil {
-		return err
-	}
 	values, err := s.openAll(sec)
 	if err != nil {
 		return err
@@ -114,6 +111,7 @@ func (s *Service) replicate(ctx context.Context, tx *store.Tx, sec *Secret, regi
 
 // placeReplica creates the replica of sec in r's region, or says why it cannot.
 func (s *Service) placeReplica(ctx context.Context, tx *store.Tx, sec *Secret, r ReplicaRegion, force bool, values map[string]Value) (string, error) {
+	taken := fmt.Sprintf("Replication failed: Secret name %s already exists in region %s.", sec.Name, r.Region)
 	old, err := s.load(ctx, tx, "s.account_id = ? AND s.region = ? AND s.name = ?", sec.AccountID, r.Region, sec.Name)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -123,11 +121,17 @@ func (s *Service) placeReplica(ctx context.Context, tx *store.Tx, sec *Secret, r
 	case old.primaryID == sec.ID, old.DeleteAfter != nil && !s.now().Before(*old.DeleteAfter):
 		// A replica of this very secret, or a secret past its recovery window: replaced.
 	case old.IsReplica() || len(old.Replication) > 0 || !force:
-		return fmt.Sprintf("Replication failed: Secret name %s already exists in region %s.", sec.Name, r.Region), nil
+		return taken, nil
 	}
 	if old != nil {
-		if _, err := tx.Exec(ctx, "DELETE FROM secrets WHERE id = ?", old.ID); err != nil {
+		// Deleted only if it is still not replicated once its row is free (READ COMMITTED
+		// checks the condition again on the row a concurrent change committed).
+		n, err := tx.Exec(ctx, "DELETE FROM secrets WHERE id = ? AND (primary_id = ? OR (primary_id IS NULL AND replication IS NULL))", old.ID, sec.ID)
+		if err != nil {
 			return "", fmt.Errorf("replace secret in %s: %w", r.Region, err)
+		}
+		if n == 0 {
+			return taken, nil
 		}
 	}
 	return "", s.insertReplica(ctx, tx, sec, r, values)
@@ -164,14 +168,11 @@ func copyVersions(ctx context.Context, tx *store.Tx, sec *Secret, id string, dat
 	return nil
 }
 
-// propagate copies a changed primary onto its replicas; sec is the primary as loaded before the
-// change (nothing to do when it has no replica regions).
+// propagate copies a changed primary onto its replicas; sec is the primary as found (locked, by
+// findLive) before the change: nothing to do when it has no replica regions.
 func (s *Service) propagate(ctx context.Context, tx *store.Tx, sec *Secret) error {
 	if len(sec.Replication) == 0 {
 		return nil
-	}
-	if err := lockRow(ctx, tx, sec.ID); err != nil {
-		return err
 	}
 	sec, err := s.load(ctx, tx, "s.id = ?", sec.ID)
 	if err != nil {
@@ -227,9 +228,6 @@ func (s *Service) RemoveRegions(ctx context.Context, sc scope.Scope, secretID st
 		if sec, err = s.findLive(ctx, tx, sc, secretID); err != nil {
 			return err
 		}
-		if err := s.relock(ctx, tx, sec); err != nil {
-			return err
-		}
 		var kept []ReplicaStatus
 		for _, st := range sec.Replication {
 			if !slices.Contains(regions, st.Region) {
@@ -252,13 +250,7 @@ func (s *Service) StopReplication(ctx context.Context, sc scope.Scope, secretID 
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		if sec, err = s.find(ctx, tx, sc, secretID, true); err != nil {
-			return err
-		}
-		if !sec.IsReplica() {
-			return fmt.Errorf("%w: The secret %s isn't a replica secret. Call StopReplicationToReplica in the Region of a replica.", ErrInvalidState, sec.ARN)
-		}
-		if err := lockRow(ctx, tx, sec.primaryID); err != nil {
+		if sec, err = s.findReplica(ctx, tx, sc, secretID); err != nil {
 			return err
 		}
 		primary, err := s.load(ctx, tx, "s.id = ?", sec.primaryID)
@@ -278,26 +270,35 @@ func (s *Service) StopReplication(ctx context.Context, sc scope.Scope, secretID 
 	return sec, err
 }
 
+// findReplica finds the replica secretID with its primary's row locked, then reads it again: a
+// primary's changes lock the primary, then write its replicas (propagate), and StopReplication
+// takes the locks in the same order. A secret that is not (or no longer) a replica is refused.
+func (s *Service) findReplica(ctx context.Context, tx *store.Tx, sc scope.Scope, secretID string) (*Secret, error) {
+	sec, err := s.find(ctx, tx, sc, secretID, true)
+	if err != nil {
+		return nil, err
+	}
+	if sec.IsReplica() {
+		if err := lockRow(ctx, tx, sec.primaryID); err != nil {
+			return nil, err
+		}
+		if sec, err = s.load(ctx, tx, "s.id = ?", sec.ID); err != nil {
+			return nil, err
+		}
+	}
+	if !sec.IsReplica() {
+		return nil, fmt.Errorf("%w: The secret %s isn't a replica secret. Call StopReplicationToReplica in the Region of a replica.", ErrInvalidState, sec.ARN)
+	}
+	return sec, nil
+}
+
 // lockRow holds the write lock of a secret's row until the transaction ends (PostgreSQL rows;
-// SQLite writes one transaction at a time), so the changes of one replicated secret and of its
-// replication run one at a time, each seeing the one before.
+// SQLite writes one transaction at a time), so the changes of one secret, of its replication
+// and of its replicas run one at a time, each seeing the one before.
 func lockRow(ctx context.Context, tx *store.Tx, id string) error {
 	if _, err := tx.Exec(ctx, "UPDATE secrets SET id = id WHERE id = ?", id); err != nil {
 		return fmt.Errorf("lock secret: %w", err)
 	}
-	return nil
-}
-
-// relock locks sec's row and reads it again, as it is now that no one else may change it.
-func (s *Service) relock(ctx context.Context, tx *store.Tx, sec *Secret) error {
-	if err := lockRow(ctx, tx, sec.ID); err != nil {
-		return err
-	}
-	fresh, err := s.load(ctx, tx, "s.id = ?", sec.ID)
-	if err != nil {
-		return err
-	}
-	*sec = *fresh
 	return nil
 }
 

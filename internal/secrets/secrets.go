@@ -330,12 +330,6 @@ func (s *Service) List(ctx context.Context, sc scope.Scope, in ListInput) ([]*Se
 // that was current becomes AWSPREVIOUS. Repeating a version id with the same value is a no-op;
 // with another value it fails with ErrExists.
 func (s *Service) PutValue(ctx context.Context, sc scope.Scope, secretID, versionID string, val Value, stages []string) (*Secret, Version, error) {
-	if versionID == "" {
-		versionID = newVersionID()
-	}
-	if len(stages) == 0 {
-		stages = []string{StageCurrent}
-	}
 	var (
 		sec *Secret
 		ver Version
@@ -345,43 +339,51 @@ func (s *Service) PutValue(ctx context.Context, sc scope.Scope, secretID, versio
 		if sec, err = s.findLive(ctx, tx, sc, secretID); err != nil {
 			return err
 		}
-		for _, v := range sec.Versions {
-			if v.ID == versionID {
-				if s.sameVersion(sec, versionID, val) {
-					ver = v
-					return nil
-				}
-				return tokenInUse(versionID, sec)
-			}
-		}
-		if len(sec.Versions) == 0 && !slices.Contains(stages, StageCurrent) {
-			// The first value of a secret is its current one, whatever other labels it gets.
-			stages = append(slices.Clone(stages), StageCurrent)
-		}
-		dataKey, err := s.dataKey(sec)
-		if err != nil {
+		if sec, ver, err = s.putValue(ctx, tx, sec, versionID, val, stages); err != nil {
 			return err
-		}
-		now := s.now()
-		if err := s.addVersion(ctx, tx, sec, dataKey, versionID, val, stages, now); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, "UPDATE secrets SET updated_at = ? WHERE id = ?", ms(now), sec.ID)
-		if err != nil {
-			return err
-		}
-		sec, err = s.load(ctx, tx, "s.id = ?", sec.ID)
-		if err != nil {
-			return err
-		}
-		for _, v := range sec.Versions {
-			if v.ID == versionID {
-				ver = v
-			}
 		}
 		return s.propagate(ctx, tx, sec)
 	})
 	return sec, ver, err
+}
+
+// putValue adds the version versionID (a new id when empty) to sec, found by findLive, and
+// returns the secret as it now is and the version; see PutValue.
+func (s *Service) putValue(ctx context.Context, tx *store.Tx, sec *Secret, versionID string, val Value, stages []string) (*Secret, Version, error) {
+	if versionID == "" {
+		versionID = newVersionID()
+	}
+	for _, v := range sec.Versions {
+		if v.ID == versionID {
+			if s.sameVersion(sec, versionID, val) {
+				return sec, v, nil
+			}
+			return nil, Version{}, tokenInUse(versionID, sec)
+		}
+	}
+	if len(stages) == 0 {
+		stages = []string{StageCurrent}
+	}
+	if len(sec.Versions) == 0 && !slices.Contains(stages, StageCurrent) {
+		// The first value of a secret is its current one, whatever other labels it gets.
+		stages = append(slices.Clone(stages), StageCurrent)
+	}
+	dataKey, err := s.dataKey(sec)
+	if err != nil {
+		return nil, Version{}, err
+	}
+	now := s.now()
+	if err := s.addVersion(ctx, tx, sec, dataKey, versionID, val, stages, now); err != nil {
+		return nil, Version{}, err
+	}
+	if _, err := tx.Exec(ctx, "UPDATE secrets SET updated_at = ? WHERE id = ?", ms(now), sec.ID); err != nil {
+		return nil, Version{}, err
+	}
+	if sec, err = s.load(ctx, tx, "s.id = ?", sec.ID); err != nil {
+		return nil, Version{}, err
+	}
+	i := slices.IndexFunc(sec.Versions, func(v Version) bool { return v.ID == versionID })
+	return sec, sec.Versions[i], nil
 }
 
 // UpdateInput changes a secret's description or KMS key, and optionally adds a new current value.
@@ -392,9 +394,14 @@ type UpdateInput struct {
 	VersionID   string
 }
 
-// Update changes a secret; a new value becomes a new AWSCURRENT version.
+// Update changes a secret; a new value becomes a new AWSCURRENT version. The description, the
+// KMS key and the value change together, in one transaction, or not at all (a VersionID already
+// used with another value leaves the description as it was); replicas get all of it at once.
 func (s *Service) Update(ctx context.Context, sc scope.Scope, secretID string, in UpdateInput) (*Secret, string, error) {
-	var sec *Secret
+	var (
+		sec *Secret
+		ver Version
+	)
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		if sec, err = s.findLive(ctx, tx, sc, secretID); err != nil {
@@ -410,12 +417,13 @@ func (s *Service) Update(ctx context.Context, sc scope.Scope, secretID string, i
 			sec.Description, sec.KmsKeyID, ms(s.now()), sec.ID); err != nil {
 			return err
 		}
+		if in.Value != nil {
+			if sec, ver, err = s.putValue(ctx, tx, sec, in.VersionID, *in.Value, nil); err != nil {
+				return err
+			}
+		}
 		return s.propagate(ctx, tx, sec)
 	})
-	if err != nil || in.Value == nil {
-		return sec, "", err
-	}
-	sec, ver, err := s.PutValue(ctx, sc, sec.ARN, in.VersionID, *in.Value, nil)
 	return sec, ver.ID, err
 }
 
@@ -437,7 +445,7 @@ func (s *Service) Delete(ctx context.Context, sc scope.Scope, secretID string, w
 	)
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, sc, secretID, true)
+		sec, err = s.findLocked(ctx, tx, sc, secretID)
 		now := s.now()
 		if errors.Is(err, ErrNotFound) && force {
 			// AWS answers a forced delete of a secret that does not exist as if it had deleted it.
@@ -485,7 +493,7 @@ func (s *Service) Restore(ctx context.Context, sc scope.Scope, secretID string) 
 	var sec *Secret
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		sec, err = s.find(ctx, tx, sc, secretID, true)
+		sec, err = s.findLocked(ctx, tx, sc, secretID)
 		if err != nil {
 			return err
 		}
@@ -523,7 +531,7 @@ func (s *Service) Untag(ctx context.Context, sc scope.Scope, secretID string, ke
 
 func (s *Service) retag(ctx context.Context, sc scope.Scope, secretID string, change func([]Tag) []Tag) error {
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
-		sec, err := s.find(ctx, tx, sc, secretID, true)
+		sec, err := s.findLocked(ctx, tx, sc, secretID)
 		if err != nil {
 			return err
 		}

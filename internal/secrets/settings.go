@@ -98,9 +98,10 @@ func (s *Service) changeLive(ctx context.Context, sc scope.Scope, secretID strin
 	return sec, err
 }
 
-// findLive finds a secret the caller may change: not a replica, not scheduled for deletion.
+// findLive finds a secret the caller may change, locked (see findLocked): not a replica, not
+// scheduled for deletion.
 func (s *Service) findLive(ctx context.Context, tx *store.Tx, sc scope.Scope, secretID string) (*Secret, error) {
-	sec, err := s.find(ctx, tx, sc, secretID, true)
+	sec, err := s.findLocked(ctx, tx, sc, secretID)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +112,22 @@ func (s *Service) findLive(ctx context.Context, tx *store.Tx, sc scope.Scope, se
 		return nil, fmt.Errorf("%w: You can't perform this operation on the secret because it was marked for deletion.", ErrInvalidState)
 	}
 	return sec, nil
+}
+
+// findLocked finds a secret to change and holds its row's write lock until the transaction
+// ends. On PostgreSQL (READ COMMITTED) the secret is read again once locked, so concurrent
+// changes of one secret run one at a time, each deciding on what the one before wrote (two puts
+// that both read the versions first would both keep AWSCURRENT); SQLite runs one write
+// transaction at a time already.
+func (s *Service) findLocked(ctx context.Context, tx *store.Tx, sc scope.Scope, secretID string) (*Secret, error) {
+	sec, err := s.find(ctx, tx, sc, secretID, true)
+	if err != nil || tx.Dialect() != store.Postgres {
+		return sec, err
+	}
+	if err := lockRow(ctx, tx, sec.ID); err != nil {
+		return nil, err
+	}
+	return s.load(ctx, tx, "s.id = ?", sec.ID)
 }
 
 func nullString(s *string) any {
