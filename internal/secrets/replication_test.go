@@ -21,7 +21,6 @@ func TestReplication(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 		svc := newService(t, db, &now)
-		west := scope.Scope{Account: acct.Account, Region: "us-west-2"}
 
 		prim, _, err := svc.Create(ctx, acct, secrets.CreateInput{Name: "app/db", Value: &secrets.Value{String: str("pw-1")},
 			Description: "orders", Tags: []secrets.Tag{{Key: "team", Value: "data"}},
@@ -73,64 +72,76 @@ func TestReplication(t *testing.T) {
 			t.Fatalf("delete of a replicated primary: %v", err)
 		}
 
-		// Each replica has its own data key: no sealed value or data key is shared.
-		if err := db.ReadTx(ctx, func(tx *store.Tx) error {
-			var n int
-			if err := tx.QueryRow(ctx, "SELECT COUNT(DISTINCT sealed) FROM secret_versions").Scan(&n); err != nil {
-				return err
-			}
-			if n != 4 {
-				t.Errorf("%d distinct sealed values for 2 versions in 2 regions, want 4", n)
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-
-		// A name taken in the target region: Failed, replaced only with force.
-		if _, _, err := svc.Create(ctx, west, secrets.CreateInput{Name: "app/db", Value: &secrets.Value{String: str("west-own")}}); err != nil {
-			t.Fatal(err)
-		}
-		prim, err = svc.Replicate(ctx, acct, "app/db", []secrets.ReplicaRegion{{Region: west.Region}}, false)
-		if err != nil || statuses(prim)[2] != "us-west-2 Failed Replication failed: Secret name app/db already exists in region us-west-2." {
-			t.Fatalf("replicate onto a taken name: %v, %v", statuses(prim), err)
-		}
-		if v, _ := svc.Current(ctx, west, "app/db"); *v.String != "west-own" {
-			t.Fatalf("the west secret was changed without force: %q", *v.String)
-		}
-		if prim, err = svc.Replicate(ctx, acct, "app/db", []secrets.ReplicaRegion{{Region: west.Region}}, true); err != nil || statuses(prim)[2] != "us-west-2 InSync Replication succeeded" {
-			t.Fatalf("forced: %v, %v", statuses(prim), err)
-		}
-		if v, _ := svc.Current(ctx, west, "app/db"); *v.String != "pw-2" {
-			t.Fatalf("the west secret after force: %q", *v.String)
-		}
-		if _, err := svc.Replicate(ctx, acct, "app/db", []secrets.ReplicaRegion{{Region: acct.Region}}, false); !errors.Is(err, secrets.ErrInvalid) {
-			t.Fatalf("replicating to its own region: %v", err)
-		}
-
-		// Stop: the west replica stands alone; remove: the eu replica is gone.
-		if _, err := svc.StopReplication(ctx, west, "app/db"); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := svc.PutValue(ctx, west, "app/db", "", secrets.Value{String: str("west-2")}, nil); err != nil {
-			t.Fatalf("put on a promoted replica: %v", err)
-		}
-		if prim, err = svc.RemoveRegions(ctx, acct, "app/db", []string{otherRegion.Region, "ap-south-1"}); err != nil || len(prim.Replication) != 0 || prim.PrimaryRegion != "" {
-			t.Fatalf("remove: %v, %v", prim, err)
-		}
-		if _, err := svc.Describe(ctx, otherRegion, "app/db"); !errors.Is(err, secrets.ErrNotFound) {
-			t.Fatalf("removed replica: %v", err)
-		}
-		if v, _ := svc.Current(ctx, acct, "app/db"); *v.String != "pw-2" {
-			t.Fatalf("primary after promotion elsewhere: %q", *v.String)
-		}
-		if _, err := svc.StopReplication(ctx, acct, "app/db"); !errors.Is(err, secrets.ErrInvalidState) {
-			t.Fatalf("stop on a secret that is no replica: %v", err)
-		}
-		if _, _, err := svc.Delete(ctx, acct, "app/db", 0, true); err != nil {
-			t.Fatalf("delete once unreplicated: %v", err)
-		}
+		testTakenNameAndStop(t, db, svc)
 	})
+}
+
+// testTakenNameAndStop continues TestReplication: separate sealing, a name taken in the target
+// region (with and without force), then StopReplication and RemoveRegions.
+func testTakenNameAndStop(t *testing.T, db *store.DB, svc *secrets.Service) {
+	ctx := context.Background()
+	west := scope.Scope{Account: acct.Account, Region: "us-west-2"}
+	var (
+		prim *secrets.Secret
+		err  error
+	)
+	// Each replica has its own data key: no sealed value or data key is shared.
+	if err := db.ReadTx(ctx, func(tx *store.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(DISTINCT sealed) FROM secret_versions").Scan(&n); err != nil {
+			return err
+		}
+		if n != 4 {
+			t.Errorf("%d distinct sealed values for 2 versions in 2 regions, want 4", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A name taken in the target region: Failed, replaced only with force.
+	if _, _, err := svc.Create(ctx, west, secrets.CreateInput{Name: "app/db", Value: &secrets.Value{String: str("west-own")}}); err != nil {
+		t.Fatal(err)
+	}
+	prim, err = svc.Replicate(ctx, acct, "app/db", []secrets.ReplicaRegion{{Region: west.Region}}, false)
+	if err != nil || statuses(prim)[2] != "us-west-2 Failed Replication failed: Secret name app/db already exists in region us-west-2." {
+		t.Fatalf("replicate onto a taken name: %v, %v", statuses(prim), err)
+	}
+	if v, _ := svc.Current(ctx, west, "app/db"); *v.String != "west-own" {
+		t.Fatalf("the west secret was changed without force: %q", *v.String)
+	}
+	if prim, err = svc.Replicate(ctx, acct, "app/db", []secrets.ReplicaRegion{{Region: west.Region}}, true); err != nil || statuses(prim)[2] != "us-west-2 InSync Replication succeeded" {
+		t.Fatalf("forced: %v, %v", statuses(prim), err)
+	}
+	if v, _ := svc.Current(ctx, west, "app/db"); *v.String != "pw-2" {
+		t.Fatalf("the west secret after force: %q", *v.String)
+	}
+	if _, err := svc.Replicate(ctx, acct, "app/db", []secrets.ReplicaRegion{{Region: acct.Region}}, false); !errors.Is(err, secrets.ErrInvalid) {
+		t.Fatalf("replicating to its own region: %v", err)
+	}
+
+	// Stop: the west replica stands alone; remove: the eu replica is gone.
+	if _, err := svc.StopReplication(ctx, west, "app/db"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.PutValue(ctx, west, "app/db", "", secrets.Value{String: str("west-2")}, nil); err != nil {
+		t.Fatalf("put on a promoted replica: %v", err)
+	}
+	if prim, err = svc.RemoveRegions(ctx, acct, "app/db", []string{otherRegion.Region, "ap-south-1"}); err != nil || len(prim.Replication) != 0 || prim.PrimaryRegion != "" {
+		t.Fatalf("remove: %v, %v", prim, err)
+	}
+	if _, err := svc.Describe(ctx, otherRegion, "app/db"); !errors.Is(err, secrets.ErrNotFound) {
+		t.Fatalf("removed replica: %v", err)
+	}
+	if v, _ := svc.Current(ctx, acct, "app/db"); *v.String != "pw-2" {
+		t.Fatalf("primary after promotion elsewhere: %q", *v.String)
+	}
+	if _, err := svc.StopReplication(ctx, acct, "app/db"); !errors.Is(err, secrets.ErrInvalidState) {
+		t.Fatalf("stop on a secret that is no replica: %v", err)
+	}
+	if _, _, err := svc.Delete(ctx, acct, "app/db", 0, true); err != nil {
+		t.Fatalf("delete once unreplicated: %v", err)
+	}
 }
 
 func statuses(sec *secrets.Secret) []string {

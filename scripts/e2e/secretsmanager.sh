@@ -108,6 +108,13 @@ earn=${rarn/:us-east-1:/:eu-west-1:}
 sm put-secret-value --secret-id e2e/repl --secret-string r2 >/dev/null
 [ "$(sm get-secret-value --region eu-west-1 --secret-id e2e/repl --query SecretString --output text)" = r2 ] || fail "replica after put-secret-value"
 [ "$(sm describe-secret --region eu-west-1 --secret-id e2e/repl --query PrimaryRegion --output text)" = us-east-1 ] || fail "replica PrimaryRegion"
+# update-secret changes description and value together or not at all, on the replica too
+rt=44444444-4444-4444-8444-444444444444
+sm update-secret --secret-id e2e/repl --description first --secret-string repl-v3 --client-request-token $rt >/dev/null
+expect_error ResourceExistsException "You can't use ClientRequestToken $rt" -- \
+  sm update-secret --secret-id e2e/repl --description second --secret-string other --client-request-token $rt
+[ "$(sm describe-secret --region eu-west-1 --secret-id e2e/repl --query Description --output text)" = first ] || fail "refused update-secret changed the description"
+[ "$(sm get-secret-value --region eu-west-1 --secret-id e2e/repl --query SecretString --output text)" = repl-v3 ] || fail "replica after update-secret"
 expect_error InvalidParameterException "Operation not permitted on a replica secret. Call must be made in primary secret's region." -- \
   sm put-secret-value --region eu-west-1 --secret-id e2e/repl --secret-string x
 expect_error InvalidParameterException "You can't delete secret $rarn that still has replica regions [eu-west-1]." -- \
@@ -117,7 +124,7 @@ st=$(sm replicate-secret-to-regions --secret-id e2e/repl --add-replica-regions R
   --query 'ReplicationStatus[].Status' --output text)
 [ "$st" = "InSync	Failed	Failed" ] || fail "replicate onto a taken name and a refused region: $st"
 sm replicate-secret-to-regions --secret-id e2e/repl --add-replica-regions Region=us-west-2 --force-overwrite-replica-secret >/dev/null
-[ "$(sm get-secret-value --region us-west-2 --secret-id e2e/repl --query SecretString --output text)" = r2 ] || fail "force-overwrite-replica-secret"
+[ "$(sm get-secret-value --region us-west-2 --secret-id e2e/repl --query SecretString --output text)" = repl-v3 ] || fail "force-overwrite-replica-secret"
 python3 - <<'PY' || fail "boto3 replication"
 import boto3
 east, west = boto3.client("secretsmanager"), boto3.client("secretsmanager", region_name="us-west-2")
@@ -137,7 +144,7 @@ print("ok: boto3 primary-region filter, stop-replication-to-replica, remove-regi
 PY
 pass "replication"
 
-for v in v1 v2 v3 db-pw key-pw r1 r2 west-2 "$pw"; do
+for v in v1 v2 v3 db-pw key-pw r1 r2 repl-v3 west-2 "$pw"; do
   ! grep -qF -- "$v" "$E2E_TMP/serve.log" || fail "a secret value appears in the server log"
 done
 pass "no secret value in the server log"
