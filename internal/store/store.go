@@ -123,7 +123,12 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	// Connections are kept (up to 8 idle, for 5 minutes) rather than closed as soon as more than
+	// database/sql's default of 2 are idle: the request path and the background workers (queue,
+	// scheduler, leases) overlap, and a new connection costs a PostgreSQL backend that plans
+	// every statement again and loads its catalog caches — about 100 ms on a GetPartitions page.
 	pool.SetMaxOpenConns(16)
+	pool.SetMaxIdleConns(8)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
