@@ -91,6 +91,9 @@ func (c *Catalog) Apply(ctx context.Context, tx *store.Tx, in ApplyInput) (Stats
 	if err := lockSource(ctx, tx, in.AccountID, in.SourceID); err != nil {
 		return Stats{}, fmt.Errorf("lock source %s for run %s: %w", in.SourceID, in.RunID, err)
 	}
+	if err := fastCompression(ctx, tx); err != nil {
+		return Stats{}, fmt.Errorf("set compression for run %s: %w", in.RunID, err)
+	}
 	a := &applier{c: c, tx: tx, in: in, now: c.now().UnixMilli()}
 	var err error
 	if err = tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM activities WHERE run_id = ?`, in.RunID).Scan(&a.seq); err != nil {
@@ -129,6 +132,21 @@ func lockSource(ctx context.Context, tx *store.Tx, accountID, sourceID string) e
 	}
 	sum := sha256.Sum256([]byte("catalog\x00" + accountID + "\x00" + sourceID))
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(binary.BigEndian.Uint64(sum[:8])))
+	return err
+}
+
+// fastCompression makes PostgreSQL compress the documents this transaction stores with LZ4
+// rather than pglz, where the server has LZ4 (PostgreSQL 14 and later, built with it): a
+// document is about 2 KB, half of them are compressed, and pglz was a third of the time a
+// first run's revisions took to insert. It lasts until tx ends (set_config ..., true, as SET
+// LOCAL), and changes nothing elsewhere: values keep the compression they were written with,
+// and any server that has LZ4 reads them. Other servers and SQLite are left as they are.
+func fastCompression(ctx context.Context, tx *store.Tx) error {
+	if tx.Dialect() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings
+		WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)`)
 	return err
 }
 

@@ -178,3 +178,48 @@ func TestApplyFreshSourceBesideAnother(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyCompressesDocumentsWithLZ4 applies a table whose document PostgreSQL compresses
+// (several KB): on a server with LZ4 it is stored LZ4-compressed, and the server's default is
+// what it was for the transactions after.
+func TestApplyCompressesDocumentsWithLZ4(t *testing.T) {
+	db := storetest.Postgres(t)
+	ctx := context.Background()
+	var (
+		lz4    bool
+		before string
+	)
+	err := db.ReadTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `SHOW default_toast_compression`).Scan(&before); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))`).Scan(&lz4)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lz4 {
+		t.Skip("this PostgreSQL server has no LZ4")
+	}
+	cols := make([]schema.Column, 200)
+	for i := range cols {
+		cols[i] = col(i+1, fmt.Sprintf("column_with_a_long_name_%03d", i), "varchar")
+	}
+	apply(t, db, newCatalog(), "run-1", snap(true, tableNamed("wide", cols...)), nil)
+	var compression, setting string
+	err = db.ReadTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(pg_column_compression(document), 'none') FROM asset_revisions`).Scan(&compression); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SHOW default_toast_compression`).Scan(&setting)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if compression != "lz4" {
+		t.Errorf("the document is stored with compression %q, want lz4", compression)
+	}
+	if setting != before {
+		t.Errorf("default_toast_compression is %q after the apply, want the server's %q", setting, before)
+	}
+}
