@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/surveyorhq/surveyor/internal/schema"
 )
@@ -12,8 +14,8 @@ import (
 // JSON writes the snapshot as indented JSON (two spaces), the same document
 // json.Encoder.SetIndent("", "  ") writes, without ever holding all of it: the envelope
 // (snapshot, databases, namespaces) is written by hand, each table is appended already indented
-// (schema.Table.AppendJSON) to a buffer reused from one table to the next, and the buffer goes
-// out every 64 KiB.
+// (schema.Table.AppendJSON; a window of tables at a time, on all cores) to a buffer reused from
+// one table to the next, and the buffer goes out every 64 KiB.
 func JSON(w io.Writer, s *schema.Snapshot) error {
 	j := &jsonWriter{w: w}
 	j.enc = json.NewEncoder(&j.raw)
@@ -31,6 +33,64 @@ type jsonWriter struct {
 	raw bytes.Buffer  // one value, compact
 	out bytes.Buffer  // indented output not yet written
 	err error
+	// tables encodes a namespace's tables ahead of the writing, a window at a time.
+	tables tableWindow
+}
+
+// tableWindow encodes the tables of a namespace in windows of windowTables, each window's
+// tables at once on the available cores (encoding is most of the cost of writing JSON, and
+// after discovery nothing else runs), into buffers reused from one window to the next: what
+// it holds is one window's output.
+type tableWindow struct {
+	tables []schema.Table
+	prefix string
+	start  int      // index of bufs[0] in tables
+	bufs   [][]byte // the window's encoded tables
+}
+
+// windowTables is how many tables a window encodes; a window with fewer than parallelTables
+// is encoded on the writing goroutine.
+const (
+	windowTables   = 128
+	parallelTables = 32
+)
+
+func (w *tableWindow) reset(tables []schema.Table, prefix string) {
+	w.tables, w.prefix, w.start, w.bufs = tables, prefix, 0, w.bufs[:0]
+}
+
+// table returns the encoding of table i, encoding the window that starts at i if i is not in
+// the current one.
+func (w *tableWindow) table(i int) []byte {
+	if i < w.start || i >= w.start+len(w.bufs) {
+		w.fill(i)
+	}
+	return w.bufs[i-w.start]
+}
+
+func (w *tableWindow) fill(start int) {
+	n := min(windowTables, len(w.tables)-start)
+	if cap(w.bufs) < n {
+		w.bufs = append(w.bufs[:cap(w.bufs)], make([][]byte, n-cap(w.bufs))...)
+	}
+	w.start, w.bufs = start, w.bufs[:n]
+	encode := func(k int) { w.bufs[k] = w.tables[start+k].AppendJSON(w.bufs[k][:0], w.prefix, "  ") }
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if n < parallelTables || workers < 2 {
+		for k := range n {
+			encode(k)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Go(func() {
+			for k := g; k < n; k += workers {
+				encode(k)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // flushBytes is how much indented output collects before it is written.
@@ -75,9 +135,8 @@ func (j *jsonWriter) writeNamespace(depth int, ns *schema.Namespace) {
 		j.value(depth+1, ns.Comment)
 	}
 	j.field(depth+1, "tables", false)
-	j.array(depth+1, len(ns.Tables), ns.Tables == nil, func(i int) {
-		j.out.Write(ns.Tables[i].AppendJSON(j.out.AvailableBuffer(), indentOf(depth+2), "  "))
-	})
+	j.tables.reset(ns.Tables, indentOf(depth+2))
+	j.array(depth+1, len(ns.Tables), ns.Tables == nil, func(i int) { j.out.Write(j.tables.table(i)) })
 	if len(ns.Enums) > 0 {
 		j.field(depth+1, "enums", false)
 		j.value(depth+1, ns.Enums)

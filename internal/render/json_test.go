@@ -125,3 +125,29 @@ func firstDiff(a, b []byte) int {
 }
 
 func around(b []byte, i int) string { return string(b[max(0, i-80):min(len(b), i+80)]) }
+
+// TestJSONTableWindows writes namespaces whose sizes fall on either side of the window and of
+// the parallel threshold, several namespaces in a row (the window restarts with each), and
+// expects the indented document every time.
+func TestJSONTableWindows(t *testing.T) {
+	sizes := []int{0, 1, parallelTables - 1, parallelTables, windowTables - 1, windowTables, windowTables + 1, 2*windowTables + parallelTables - 1}
+	s := &schema.Snapshot{Engine: "postgres", Databases: []schema.Database{{Name: "db"}}}
+	for _, n := range sizes {
+		ns := schema.Namespace{Name: fmt.Sprintf("ns_%d", n), Tables: []schema.Table{}}
+		for i := range n {
+			ns.Tables = append(ns.Tables, schema.Table{Name: fmt.Sprintf("t_%d_%d", n, i), Kind: schema.KindView,
+				Columns: make([]schema.Column, i%3)})
+		}
+		s.Databases[0].Namespaces = append(s.Databases[0].Namespaces, ns)
+	}
+	want := indentedEncoder(t, s)
+	for range 3 { // the same writer state must not leak from one document to the next either
+		var got bytes.Buffer
+		if err := JSON(&got, s); err != nil {
+			t.Fatal(err)
+		}
+		if d := firstDiff(got.Bytes(), want); !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("JSON differs from the indented document at byte %d:\n got: %q\nwant: %q", d, around(got.Bytes(), d), around(want, d))
+		}
+	}
+}
