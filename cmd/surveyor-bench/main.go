@@ -150,35 +150,9 @@ func main() {
 		return
 	}
 	cfg := config{runs: *runs, keep: *keep, seed: *seed, profileDir: *profileDir, reuse: *reuse, opts: opts, surveyor: *surveyor, serviceRuns: *serviceRuns}
-	for _, f := range list(*formats) {
-		if !slices.Contains(strings.Split(defaultFormats, ","), f) {
-			fmt.Fprintf(os.Stderr, "-formats: %q is not one of %s\n", f, defaultFormats)
-			os.Exit(2)
-		}
-		cfg.formats = append(cfg.formats, f)
-	}
-	for _, st := range list(*stores) {
-		if st != storeSQLite && st != storePostgres {
-			fmt.Fprintf(os.Stderr, "-stores: %q is not one of %s\n", st, defaultStores)
-			os.Exit(2)
-		}
-		cfg.stores = append(cfg.stores, st)
-	}
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "-sizes: %q is not a positive number\n", s)
-			os.Exit(2)
-		}
-		cfg.sizes = append(cfg.sizes, n)
-	}
-	for _, e := range strings.Split(*engines, ",") {
-		e = strings.TrimSpace(e)
-		if _, err := scannerFor(e); err != nil {
-			fmt.Fprintln(os.Stderr, "-engines:", err)
-			os.Exit(2)
-		}
-		cfg.engines = append(cfg.engines, e)
+	if err := cfg.parseLists(*formats, *stores, *sizes, *engines); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	if cfg.reuse != "" && (len(cfg.sizes) != 1 || len(cfg.engines) != 1) {
 		fmt.Fprintln(os.Stderr, "-reuse measures one database: give one size and one engine")
@@ -192,6 +166,37 @@ func main() {
 		fmt.Fprintln(os.Stderr, "surveyor-bench:", err)
 		os.Exit(1)
 	}
+}
+
+// parseLists reads the comma-separated -formats, -stores, -sizes and -engines into cfg.
+func (cfg *config) parseLists(formats, stores, sizes, engines string) error {
+	for _, f := range list(formats) {
+		if !slices.Contains(strings.Split(defaultFormats, ","), f) {
+			return fmt.Errorf("-formats: %q is not one of %s", f, defaultFormats)
+		}
+		cfg.formats = append(cfg.formats, f)
+	}
+	for _, st := range list(stores) {
+		if st != storeSQLite && st != storePostgres {
+			return fmt.Errorf("-stores: %q is not one of %s", st, defaultStores)
+		}
+		cfg.stores = append(cfg.stores, st)
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-sizes: %q is not a positive number", s)
+		}
+		cfg.sizes = append(cfg.sizes, n)
+	}
+	for _, e := range strings.Split(engines, ",") {
+		e = strings.TrimSpace(e)
+		if _, err := scannerFor(e); err != nil {
+			return fmt.Errorf("-engines: %w", err)
+		}
+		cfg.engines = append(cfg.engines, e)
+	}
+	return nil
 }
 
 // list splits a comma-separated flag value, dropping empty items.
